@@ -1,0 +1,149 @@
+//! The one HTTP front door: routes each request to MediaTailor, EventBridge, S3, the plain HTTP
+//! origin or the test-only `/_local/` API, and injects faults on the way.
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::Response;
+
+use crate::faults::Injected;
+use crate::{App, eventbridge, local_api, lock, mediatailor, s3, wire};
+
+/// The services the emulator answers for, by SigV4 signing name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Service {
+    MediaTailor,
+    EventBridge,
+    S3,
+}
+
+pub(crate) fn router(app: App) -> Router {
+    Router::new().fallback(move |req: Request| {
+        let app = app.clone();
+        async move { dispatch(app, req).await }
+    })
+}
+
+/// The signing name in the credential scope of a SigV4 (or SigV4a) `Authorization` header.
+fn signing_name(headers: &HeaderMap) -> Option<String> {
+    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let credential = auth.split([' ', ',']).find_map(|part| part.trim().strip_prefix("Credential="))?;
+    // AKID/DATE/REGION/SERVICE/aws4_request (SigV4a omits the region): the service is second to last.
+    let parts: Vec<&str> = credential.split('/').collect();
+    (parts.len() >= 4).then(|| parts[parts.len() - 2].to_owned())
+}
+
+async fn dispatch(app: App, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    if path == "/_local" || path.starts_with("/_local/") {
+        return local_api::handle(app, req).await;
+    }
+    let service = match signing_name(req.headers()).as_deref() {
+        Some("mediatailor") => Service::MediaTailor,
+        Some("events") => Service::EventBridge,
+        Some("s3") => Service::S3,
+        Some(other) => {
+            return wire::rest_json_error(
+                StatusCode::BAD_REQUEST,
+                "UnknownServiceException",
+                &format!("mediatailor-local serves mediatailor, events and s3; this request is signed for {other:?}"),
+            );
+        }
+        None if matches!(*req.method(), Method::GET | Method::HEAD) && path.starts_with("/origin/") => {
+            return app.s3.serve_origin(req).await;
+        }
+        None => {
+            return wire::rest_json_error(
+                StatusCode::FORBIDDEN,
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token: sign the request with SigV4 (any key is accepted)",
+            );
+        }
+    };
+    let operation = match service {
+        Service::MediaTailor => mediatailor::operation_name(req.method(), &path),
+        Service::EventBridge => eventbridge::operation_name(req.headers()),
+        Service::S3 => Some(s3::operation_name(req.method(), &path, req.uri().query())),
+    };
+    let Some(operation) = operation else {
+        return match service {
+            Service::EventBridge => wire::aws_json_error(
+                StatusCode::BAD_REQUEST,
+                "UnknownOperationException",
+                "mediatailor-local implements only AWSEvents.PutEvents",
+            ),
+            _ => wire::rest_json_error(
+                StatusCode::NOT_FOUND,
+                "UnknownOperationException",
+                &format!("no MediaTailor operation at {} {path}", req.method()),
+            ),
+        };
+    };
+    *lock(&app.calls).entry(operation.to_owned()).or_default() += 1;
+    let (latency, injected) = lock(&app.faults).decide(operation);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if injected != Injected::Nothing {
+        tracing::debug!(operation, ?injected, "fault injected");
+        return fault_response(service, injected);
+    }
+    match service {
+        Service::MediaTailor => app.mediatailor.handle(req, &app.s3).await,
+        Service::EventBridge => eventbridge::handle(&app, req).await,
+        Service::S3 => app.s3.handle(req).await,
+    }
+}
+
+fn fault_response(service: Service, injected: Injected) -> Response {
+    let throttled = injected == Injected::Throttle;
+    match (service, throttled) {
+        (Service::MediaTailor, true) => wire::rest_json_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequestsException",
+            "Too many requests (injected)",
+        ),
+        (Service::MediaTailor, false) => wire::rest_json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerErrorException",
+            "Internal server error (injected)",
+        ),
+        (Service::EventBridge, true) => {
+            wire::aws_json_error(StatusCode::BAD_REQUEST, "ThrottlingException", "Rate exceeded (injected)")
+        }
+        (Service::EventBridge, false) => {
+            wire::aws_json_error(StatusCode::INTERNAL_SERVER_ERROR, "InternalException", "Internal error (injected)")
+        }
+        (Service::S3, true) => wire::s3_xml_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SlowDown",
+            "Please reduce your request rate (injected)",
+        ),
+        (Service::S3, false) => wire::s3_xml_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "We encountered an internal error (injected)",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(auth: &str) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        map.insert(header::AUTHORIZATION, auth.parse().unwrap());
+        map
+    }
+
+    #[test]
+    fn reads_the_signing_name() {
+        let v4 = "AWS4-HMAC-SHA256 Credential=AKID/20261125/us-east-1/mediatailor/aws4_request, SignedHeaders=host, Signature=abc";
+        assert_eq!(signing_name(&headers(v4)).as_deref(), Some("mediatailor"));
+        let v4a = "AWS4-ECDSA-P256-SHA256 Credential=AKID/20261125/s3/aws4_request, SignedHeaders=host, Signature=abc";
+        assert_eq!(signing_name(&headers(v4a)).as_deref(), Some("s3"));
+        assert_eq!(signing_name(&headers("Bearer x")), None);
+        assert_eq!(signing_name(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The one test command (README): formatting, lints, then every test of the workspace.
+# Installs nothing system-wide; needs only the Rust toolchain with rustfmt and clippy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Tests talk to loopback only; keep proxies out of their way.
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+export no_proxy="$NO_PROXY"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test (debug)"
+cargo test --workspace --all-targets --locked
+cargo test --workspace --doc --locked

@@ -1,0 +1,194 @@
+//! The AWS SDK clients, built once per process and reused across invocations.
+//!
+//! The SDK on its own has no operation timeout and makes 3 attempts; both are set here on
+//! purpose, from [`ClientSettings`]. Endpoints follow the SDK's own rules, so `AWS_ENDPOINT_URL`
+//! and the per-service `AWS_ENDPOINT_URL_MEDIATAILOR`, `AWS_ENDPOINT_URL_EVENTBRIDGE` and
+//! `AWS_ENDPOINT_URL_S3` point the clients at mediatailor-local.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+use crate::config::EnvReader;
+
+/// How the SDK retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryMode {
+    /// Exponential backoff with jitter and a retry quota.
+    Standard,
+    /// Standard plus client-side rate limiting that slows down when throttled.
+    Adaptive,
+}
+
+impl std::str::FromStr for RetryMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "standard" => Ok(Self::Standard),
+            "adaptive" => Ok(Self::Adaptive),
+            other => Err(format!("unknown retry mode {other:?}; use standard or adaptive")),
+        }
+    }
+}
+
+/// Timeouts and retries for every SDK client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSettings {
+    /// Attempts per operation, the first included (`AWS_MAX_ATTEMPTS`, default 3).
+    pub max_attempts: u32,
+    /// Retry mode (`AWS_RETRY_MODE`, default `standard`).
+    pub retry_mode: RetryMode,
+    /// Time to open a connection (`SDK_CONNECT_TIMEOUT_MS`, default 3000).
+    pub connect_timeout: Duration,
+    /// Time for one attempt (`SDK_ATTEMPT_TIMEOUT_MS`, default 5000).
+    pub attempt_timeout: Duration,
+    /// Time for a whole operation, retries included (`SDK_OPERATION_TIMEOUT_MS`, default 20000).
+    pub operation_timeout: Duration,
+    /// Address S3 buckets in the path rather than the host name. Defaults to true when an S3
+    /// endpoint override is set (an emulator), false otherwise (`S3_FORCE_PATH_STYLE`).
+    pub s3_force_path_style: bool,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            retry_mode: RetryMode::Standard,
+            connect_timeout: Duration::from_millis(3_000),
+            attempt_timeout: Duration::from_millis(5_000),
+            operation_timeout: Duration::from_millis(20_000),
+            s3_force_path_style: false,
+        }
+    }
+}
+
+impl ClientSettings {
+    /// Reads the settings, recording problems in `env`.
+    pub fn read(env: &mut EnvReader) -> Option<Self> {
+        let defaults = Self::default();
+        let max_attempts = env.number_in("AWS_MAX_ATTEMPTS", u64::from(defaults.max_attempts), 1, 10);
+        let retry_mode = env.optional_or("AWS_RETRY_MODE", defaults.retry_mode);
+        let connect_timeout = env.millis_in("SDK_CONNECT_TIMEOUT_MS", 3_000, 100, 60_000);
+        let attempt_timeout = env.millis_in("SDK_ATTEMPT_TIMEOUT_MS", 5_000, 100, 300_000);
+        let operation_timeout = env.millis_in("SDK_OPERATION_TIMEOUT_MS", 20_000, 100, 900_000);
+        let endpoint_overridden = env.raw("AWS_ENDPOINT_URL_S3").is_some() || env.raw("AWS_ENDPOINT_URL").is_some();
+        let s3_force_path_style = env.flag("S3_FORCE_PATH_STYLE", endpoint_overridden);
+        Some(Self {
+            max_attempts: u32::try_from(max_attempts?).ok()?,
+            retry_mode: retry_mode?,
+            connect_timeout: connect_timeout?,
+            attempt_timeout: attempt_timeout?,
+            operation_timeout: operation_timeout?,
+            s3_force_path_style: s3_force_path_style?,
+        })
+    }
+
+    fn retry_config(&self) -> RetryConfig {
+        let base = match self.retry_mode {
+            RetryMode::Standard => RetryConfig::standard(),
+            RetryMode::Adaptive => RetryConfig::adaptive(),
+        };
+        base.with_max_attempts(self.max_attempts)
+    }
+
+    fn timeout_config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect_timeout)
+            .operation_attempt_timeout(self.attempt_timeout)
+            .operation_timeout(self.operation_timeout)
+            .build()
+    }
+}
+
+/// The SDK clients every function may use. Cheap to clone: each client is an `Arc` inside.
+#[derive(Clone, Debug)]
+pub struct AwsClients {
+    /// MediaTailor control plane.
+    pub mediatailor: aws_sdk_mediatailor::Client,
+    /// EventBridge, for PutEvents.
+    pub eventbridge: aws_sdk_eventbridge::Client,
+    /// S3, for reading manifests.
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl AwsClients {
+    /// Loads the shared AWS configuration from the environment (region, credentials, endpoint
+    /// overrides) and builds every client with `settings`. Call once, in `main`.
+    pub async fn load(settings: &ClientSettings) -> Self {
+        let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(settings.retry_config())
+            .timeout_config(settings.timeout_config())
+            .load()
+            .await;
+        Self::from_sdk_config(&sdk_config, settings)
+    }
+
+    /// Builds every client from an already loaded configuration (tests pass one that points at
+    /// mediatailor-local). Retries and timeouts from `settings` override those in `sdk_config`.
+    pub fn from_sdk_config(sdk_config: &SdkConfig, settings: &ClientSettings) -> Self {
+        let retry = settings.retry_config();
+        let timeouts = settings.timeout_config();
+        let mediatailor = aws_sdk_mediatailor::config::Builder::from(sdk_config)
+            .retry_config(retry.clone())
+            .timeout_config(timeouts.clone())
+            .build();
+        let eventbridge = aws_sdk_eventbridge::config::Builder::from(sdk_config)
+            .retry_config(retry.clone())
+            .timeout_config(timeouts.clone())
+            .build();
+        let s3 = aws_sdk_s3::config::Builder::from(sdk_config)
+            .retry_config(retry)
+            .timeout_config(timeouts)
+            .force_path_style(settings.s3_force_path_style)
+            .build();
+        Self {
+            mediatailor: aws_sdk_mediatailor::Client::from_conf(mediatailor),
+            eventbridge: aws_sdk_eventbridge::Client::from_conf(eventbridge),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(pairs: &[(&str, &str)]) -> Result<ClientSettings, crate::config::ConfigError> {
+        let mut env = EnvReader::from_pairs(pairs.iter().copied());
+        let settings = ClientSettings::read(&mut env);
+        env.finish(move || settings)
+    }
+
+    #[test]
+    fn defaults_are_explicit() {
+        let settings = read(&[]).unwrap();
+        assert_eq!(settings, ClientSettings::default());
+        assert_eq!(settings.retry_config().max_attempts(), 3);
+        assert_eq!(settings.timeout_config().operation_timeout(), Some(Duration::from_secs(20)));
+    }
+
+    #[test]
+    fn reads_overrides() {
+        let settings = read(&[
+            ("AWS_MAX_ATTEMPTS", "5"),
+            ("AWS_RETRY_MODE", "Adaptive"),
+            ("SDK_OPERATION_TIMEOUT_MS", "1500"),
+            ("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:4599"),
+        ])
+        .unwrap();
+        assert_eq!(settings.max_attempts, 5);
+        assert_eq!(settings.retry_mode, RetryMode::Adaptive);
+        assert_eq!(settings.operation_timeout, Duration::from_millis(1500));
+        assert!(settings.s3_force_path_style, "an S3 endpoint override implies path-style addressing");
+    }
+
+    #[test]
+    fn reports_every_bad_setting() {
+        let err = read(&[("AWS_MAX_ATTEMPTS", "0"), ("AWS_RETRY_MODE", "legacy"), ("SDK_CONNECT_TIMEOUT_MS", "-1")])
+            .unwrap_err();
+        let variables: Vec<_> = err.issues.iter().map(|i| i.variable.as_str()).collect();
+        assert_eq!(variables, ["AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "SDK_CONNECT_TIMEOUT_MS"]);
+    }
+}
