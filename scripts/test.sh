@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README): formatting, lints, then every test of the workspace.
-# Installs nothing system-wide; needs only the Rust toolchain with rustfmt and clippy.
+# Installs nothing system-wide: Python tools go into ./.venv (pinned), Rust needs only the
+# toolchain with rustfmt and clippy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,17 @@ export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 export no_proxy="$NO_PROXY"
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "python tools in .venv (cfn-lint, cargo-lambda)"
+# Reinstalled whenever scripts/requirements.txt changes (the stamp is a copy of it).
+if ! cmp -s scripts/requirements.txt .venv/requirements.stamp; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements.txt
+  cp scripts/requirements.txt .venv/requirements.stamp
+fi
+
+step "cfn-lint template.yaml"
+.venv/bin/cfn-lint template.yaml
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
