@@ -192,7 +192,8 @@ impl Op {
         }
     }
 
-    /// Whether the operation changes state (and so is persisted).
+    /// Whether the operation changes state (and so is persisted). ListAlerts does: it records
+    /// when each computed alert was first seen, which must survive a restart.
     fn mutates(&self) -> bool {
         !matches!(
             self,
@@ -269,7 +270,8 @@ impl MediaTailor {
         let query = wire::query_pairs(parts.uri.query());
         let now = wire::now_epoch();
         let mut store = lock(&self.store);
-        let before = op.mutates().then(|| store.clone());
+        // Kept only to roll back a change that cannot be persisted.
+        let before = (op.mutates() && self.settings.state_file.is_some()).then(|| store.clone());
         let ctx = ops::Context { settings: &self.settings, media, now };
         let result = ops::execute(&ctx, &mut store, &op, &query, &body);
         if let (Ok(_), Some(before), Some(path)) = (&result, before, &self.settings.state_file) {
