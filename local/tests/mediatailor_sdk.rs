@@ -831,3 +831,67 @@ async fn wire_details_the_sdk_hides() {
     assert_eq!(raw(&emulator, "POST", &tag_path, true, r#"{"tags":{"a":"b"}}"#).await.0, 204);
     emulator.stop().await;
 }
+
+#[tokio::test]
+async fn source_locations_update_and_every_list_pages() {
+    let (emulator, mt) = start().await;
+    for i in 0..3 {
+        mt.create_source_location()
+            .source_location_name(format!("sl-{i}"))
+            .http_configuration(HttpConfiguration::builder().base_url("https://a.example.com/").build().unwrap())
+            .send()
+            .await
+            .unwrap();
+        channel(&mt, &format!("ch-{i}")).await;
+    }
+    let updated = mt
+        .update_source_location()
+        .source_location_name("sl-0")
+        .http_configuration(HttpConfiguration::builder().base_url("https://b.example.com/").build().unwrap())
+        .access_configuration(
+            aws_sdk_mediatailor::types::AccessConfiguration::builder()
+                .access_type(aws_sdk_mediatailor::types::AccessType::S3Sigv4)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.http_configuration().map(|h| h.base_url()), Some("https://b.example.com/"));
+    assert!(updated.last_modified_time() >= updated.creation_time());
+    let bad = failure(
+        mt.update_source_location()
+            .source_location_name("sl-0")
+            .http_configuration(HttpConfiguration::builder().base_url("ftp://x").build().unwrap())
+            .send()
+            .await,
+    );
+    assert!(bad.message.contains("HttpConfiguration.BaseUrl"), "{bad}");
+
+    let locations: Vec<String> = mt
+        .list_source_locations()
+        .max_results(2)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.source_location_name().to_owned())
+        .collect();
+    assert_eq!(locations, ["sl-0", "sl-1", "sl-2"]);
+    let channels: Vec<String> = mt
+        .list_channels()
+        .max_results(1)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.channel_name().to_owned())
+        .collect();
+    assert_eq!(channels, ["ch-0", "ch-1", "ch-2"]);
+    emulator.stop().await;
+}

@@ -117,11 +117,13 @@ impl AwsClients {
     /// Loads the shared AWS configuration from the environment (region, credentials, endpoint
     /// overrides) and builds every client with `settings`. Call once, in `main`.
     pub async fn load(settings: &ClientSettings) -> Self {
-        let sdk_config = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(settings.retry_config())
-            .timeout_config(settings.timeout_config())
-            .load()
-            .await;
+        Self::load_with(settings, aws_config::defaults(BehaviorVersion::latest())).await
+    }
+
+    /// Like [`AwsClients::load`], from a given loader (tests give one with its own environment).
+    pub async fn load_with(settings: &ClientSettings, loader: aws_config::ConfigLoader) -> Self {
+        let sdk_config =
+            loader.retry_config(settings.retry_config()).timeout_config(settings.timeout_config()).load().await;
         Self::from_sdk_config(&sdk_config, settings)
     }
 
