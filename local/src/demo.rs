@@ -199,10 +199,52 @@ async fn scenario(emulator: &Emulator) -> Result<String, DemoError> {
         let _ = writeln!(out, "  {:<26} {resource}: {}", alert.alert_code(), alert.alert_message());
     }
 
+    publish_alerts(emulator, &clients, &mut out).await?;
+
     let _ = writeln!(
         out,
-        "\nThe functions (vod-source-ingest, program-scheduler, alert-publisher, playback-config-api) join this\n\
-         demo as their issues land; `mediatailor-local serve` keeps the emulator up for cargo-lambda."
+        "\nvod-source-ingest, program-scheduler and playback-config-api join this demo as their issues land;\n\
+         `mediatailor-local serve` keeps the emulator up for cargo-lambda."
     );
     Ok(out)
+}
+
+/// Runs alert-publisher's handler, as Lambda would, on a scheduled event of now.
+async fn publish_alerts(
+    emulator: &Emulator,
+    clients: &tailorflow_shared::AwsClients,
+    out: &mut String,
+) -> Result<(), DemoError> {
+    let env = tailorflow_shared::EnvReader::from_pairs([
+        ("EVENT_BUS_NAME", "tailorflow-alerts"),
+        // The demo's alerts were raised a moment ago: no lag, and the window ends just after now.
+        ("ALERT_LAG_SECONDS", "0"),
+    ]);
+    let settings = alert_publisher::Settings::read(env).map_err(|e| DemoError::Build(e.to_string()))?;
+    let state = alert_publisher::State { clients: clients.clone(), settings };
+    let mut event = aws_lambda_events::event::eventbridge::EventBridgeEvent::<serde_json::Value>::default();
+    event.detail_type = "Scheduled Event".into();
+    event.source = "aws.events".into();
+    event.time = Some(chrono::Utc::now() + chrono::Duration::seconds(1));
+    let invocation = lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default());
+    let summary = alert_publisher::handler(&state, invocation).await.map_err(|e| DemoError::Build(e.to_string()))?;
+    let _ = writeln!(
+        out,
+        "\nalert-publisher: polled {} resources, saw {} alerts, published {} to bus tailorflow-alerts",
+        summary.resources_scanned.values().sum::<usize>(),
+        summary.alerts_seen,
+        summary.published
+    );
+    for event in emulator.accepted_events() {
+        let detail = &event["detail"];
+        let _ = writeln!(
+            out,
+            "  {} {:<26} {} {}",
+            detail["AlertId"].as_str().unwrap_or_default().get(..8).unwrap_or_default(),
+            detail["AlertCode"].as_str().unwrap_or_default(),
+            detail["ResourceKind"].as_str().unwrap_or_default(),
+            detail["ResourceName"].as_str().unwrap_or_default(),
+        );
+    }
+    Ok(())
 }

@@ -40,6 +40,9 @@ pub struct ClientSettings {
     pub max_attempts: u32,
     /// Retry mode (`AWS_RETRY_MODE`, default `standard`).
     pub retry_mode: RetryMode,
+    /// First retry delay; later ones grow exponentially, with jitter (`SDK_INITIAL_BACKOFF_MS`,
+    /// default 1000, the SDK's own).
+    pub initial_backoff: Duration,
     /// Time to open a connection (`SDK_CONNECT_TIMEOUT_MS`, default 3000).
     pub connect_timeout: Duration,
     /// Time for one attempt (`SDK_ATTEMPT_TIMEOUT_MS`, default 5000).
@@ -56,6 +59,7 @@ impl Default for ClientSettings {
         Self {
             max_attempts: 3,
             retry_mode: RetryMode::Standard,
+            initial_backoff: Duration::from_millis(1_000),
             connect_timeout: Duration::from_millis(3_000),
             attempt_timeout: Duration::from_millis(5_000),
             operation_timeout: Duration::from_millis(20_000),
@@ -70,6 +74,7 @@ impl ClientSettings {
         let defaults = Self::default();
         let max_attempts = env.number_in("AWS_MAX_ATTEMPTS", u64::from(defaults.max_attempts), 1, 10);
         let retry_mode = env.optional_or("AWS_RETRY_MODE", defaults.retry_mode);
+        let initial_backoff = env.millis_in("SDK_INITIAL_BACKOFF_MS", 1_000, 1, 60_000);
         let connect_timeout = env.millis_in("SDK_CONNECT_TIMEOUT_MS", 3_000, 100, 60_000);
         let attempt_timeout = env.millis_in("SDK_ATTEMPT_TIMEOUT_MS", 5_000, 100, 300_000);
         let operation_timeout = env.millis_in("SDK_OPERATION_TIMEOUT_MS", 20_000, 100, 900_000);
@@ -78,6 +83,7 @@ impl ClientSettings {
         Some(Self {
             max_attempts: u32::try_from(max_attempts?).ok()?,
             retry_mode: retry_mode?,
+            initial_backoff: initial_backoff?,
             connect_timeout: connect_timeout?,
             attempt_timeout: attempt_timeout?,
             operation_timeout: operation_timeout?,
@@ -90,7 +96,7 @@ impl ClientSettings {
             RetryMode::Standard => RetryConfig::standard(),
             RetryMode::Adaptive => RetryConfig::adaptive(),
         };
-        base.with_max_attempts(self.max_attempts)
+        base.with_max_attempts(self.max_attempts).with_initial_backoff(self.initial_backoff)
     }
 
     fn timeout_config(&self) -> TimeoutConfig {

@@ -4,6 +4,7 @@
 //! edges that talk to AWS ([`clients`], [`error`]). Functions build [`clients::AwsClients`] once in
 //! `main` and borrow them in their handlers.
 
+pub mod alerts;
 pub mod clients;
 pub mod config;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod manifest;
 pub mod names;
 pub mod origin;
 pub mod playback_configuration;
+pub mod rate;
 pub mod telemetry;
 
 pub use clients::{AwsClients, ClientSettings};

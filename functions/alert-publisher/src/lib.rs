@@ -1,54 +1,481 @@
-//! alert-publisher: a scheduled event publishes every new MediaTailor alert to EventBridge.
+//! alert-publisher: on a schedule, polls MediaTailor's `ListAlerts` for every channel and source
+//! location (and, optionally, VOD source) and publishes each alert of the run's window to
+//! EventBridge, once, losing none.
 //!
-//! The handler's behaviour is tracked in issue 6; until it lands, every invocation fails
-//! with [`HandlerError::NotImplemented`] rather than pretending to succeed.
+//! The window comes from the scheduled event's own `time` (see `tailorflow_shared::alerts`), so a
+//! retry or a dead-letter redrive publishes the same set. An event that cannot be delivered
+//! after bounded retries fails the invocation, so Lambda retries it and then dead-letters it.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration as StdDuration;
+
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use chrono::{DateTime, Duration, Utc};
+use futures::StreamExt;
 use lambda_runtime::{Diagnostic, LambdaEvent};
-use tailorflow_shared::{AwsClients, ClientSettings, ConfigError, EnvReader};
+use serde::Serialize;
+use tailorflow_shared::alerts::{self, Alert, AlertWindow, EventEntry, ResourceKind};
+use tailorflow_shared::rate::RateLimiter;
+use tailorflow_shared::{AwsCallError, AwsClients, ClientSettings, ConfigError, EnvReader, ErrorClass};
+
+/// The function's settings, from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `EVENT_BUS_NAME` (required): where alerts are published.
+    pub event_bus_name: String,
+    /// `POLL_INTERVAL_MINUTES` (default 5): the schedule's rate and the window's width.
+    pub poll_interval: Duration,
+    /// `ALERT_LAG_SECONDS` (default 60): how far behind the event time the window ends.
+    pub lag: Duration,
+    /// `LOOKBACK_MINUTES` (default 0): widens the window's start, to publish open alerts.
+    pub lookback: Duration,
+    /// `INCLUDE_VOD_SOURCES` (default false): also poll every VOD source.
+    pub include_vod_sources: bool,
+    /// `CONCURRENCY` (default 8): ListAlerts calls in flight at once.
+    pub concurrency: usize,
+    /// `MAX_REQUESTS_PER_SECOND` (default 8): below MediaTailor's control-plane quota.
+    pub max_requests_per_second: u32,
+    /// `EVENT_SOURCE` (default `tailorflow.mediatailor`).
+    pub event_source: String,
+    /// `EVENT_DETAIL_TYPE` (default `MediaTailor Alert`).
+    pub detail_type: String,
+    /// `PUT_EVENTS_MAX_ATTEMPTS` (default 5): attempts for entries that come back failed.
+    pub put_events_attempts: u32,
+    /// SDK retries and timeouts.
+    pub clients: ClientSettings,
+}
+
+impl Settings {
+    /// Reads the settings, listing every problem at once.
+    pub fn read(mut env: EnvReader) -> Result<Self, ConfigError> {
+        let event_bus_name = env.required::<String>("EVENT_BUS_NAME");
+        let poll = env.number_in("POLL_INTERVAL_MINUTES", 5, 1, 1440);
+        let lag = env.number_in("ALERT_LAG_SECONDS", 60, 0, 3600);
+        let lookback = env.number_in("LOOKBACK_MINUTES", 0, 0, 10_080);
+        let include_vod_sources = env.flag("INCLUDE_VOD_SOURCES", false);
+        let concurrency = env.number_in("CONCURRENCY", 8, 1, 64);
+        let rate = env.number_in("MAX_REQUESTS_PER_SECOND", 8, 1, 100);
+        let event_source = env.optional_or("EVENT_SOURCE", "tailorflow.mediatailor".to_owned());
+        let detail_type = env.optional_or("EVENT_DETAIL_TYPE", "MediaTailor Alert".to_owned());
+        let attempts = env.number_in("PUT_EVENTS_MAX_ATTEMPTS", 5, 1, 10);
+        let clients = ClientSettings::read(&mut env);
+        let minutes = |m: u64| Duration::minutes(m as i64);
+        env.finish(move || {
+            Some(Self {
+                event_bus_name: event_bus_name?,
+                poll_interval: minutes(poll?),
+                lag: Duration::seconds(lag? as i64),
+                lookback: minutes(lookback?),
+                include_vod_sources: include_vod_sources?,
+                concurrency: concurrency? as usize,
+                max_requests_per_second: rate? as u32,
+                event_source: event_source?,
+                detail_type: detail_type?,
+                put_events_attempts: attempts? as u32,
+                clients: clients?,
+            })
+        })
+    }
+}
 
 /// What every invocation borrows: built once per execution environment.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct State {
     /// The AWS SDK clients.
     pub clients: AwsClients,
+    /// The settings.
+    pub settings: Settings,
 }
 
 impl State {
     /// Reads the configuration from the environment and builds the clients.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let settings = Self::read(EnvReader::from_process())?;
-        Ok(Self { clients: AwsClients::load(&settings).await })
-    }
-
-    /// Reads the settings from `env`, listing every problem at once.
-    pub fn read(mut env: EnvReader) -> Result<ClientSettings, ConfigError> {
-        let settings = ClientSettings::read(&mut env);
-        env.finish(move || settings)
+        let settings = Settings::read(EnvReader::from_process())?;
+        let clients = AwsClients::load(&settings.clients).await;
+        Ok(Self { clients, settings })
     }
 }
 
-/// Why an invocation failed.
+/// Why an invocation failed. Lambda retries it, then sends it to the dead-letter queue.
 #[derive(Debug, thiserror::Error)]
-pub enum HandlerError {
-    /// The behaviour has not been built yet.
-    #[error("alert-publisher is not implemented yet (issue 6); the event was not processed")]
-    NotImplemented,
+pub enum PublishError {
+    /// The scheduled event carries no `time`.
+    #[error(
+        "the scheduled event has no \"time\"; send the EventBridge Scheduled Event as is (the window is computed from its time)"
+    )]
+    MissingTime,
+    /// Listing channels, source locations or VOD sources failed after the SDK's retries.
+    #[error("cannot list MediaTailor resources: {0}; the run will be retried")]
+    Enumerate(AwsCallError),
+    /// ListAlerts failed for some resources after the SDK's retries (404s are skipped, not
+    /// counted here).
+    #[error(
+        "ListAlerts failed for {count} resource(s), first {first}; alerts of the others were published, the run will be retried"
+    )]
+    Poll {
+        /// How many resources failed.
+        count: usize,
+        /// The first failure.
+        first: AwsCallError,
+    },
+    /// Some events could not be delivered after every attempt.
+    #[error("{count} alert event(s) were not delivered to EventBridge ({reason}); the run will be retried")]
+    Undelivered {
+        /// How many.
+        count: usize,
+        /// Why, e.g. the entries' error codes or the call's error.
+        reason: String,
+    },
+    /// An alert's event is larger than PutEvents allows.
+    #[error(transparent)]
+    TooLarge(#[from] alerts::EntryTooLarge),
 }
 
-impl From<HandlerError> for Diagnostic {
-    fn from(err: HandlerError) -> Self {
-        let error_type = match err {
-            HandlerError::NotImplemented => "NotImplemented",
+impl From<PublishError> for Diagnostic {
+    fn from(err: PublishError) -> Self {
+        let error_type = match &err {
+            PublishError::MissingTime => "InvalidEvent",
+            PublishError::Enumerate(_) => "EnumerateFailed",
+            PublishError::Poll { .. } => "ListAlertsFailed",
+            PublishError::Undelivered { .. } => "PutEventsFailed",
+            PublishError::TooLarge(_) => "EventTooLarge",
         };
         Diagnostic { error_type: error_type.into(), error_message: err.to_string() }
     }
 }
 
-/// Handles one invocation.
+/// A resource to poll.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Resource {
+    /// Its kind.
+    pub kind: ResourceKind,
+    /// Its ARN.
+    pub arn: String,
+}
+
+/// What polling found.
+#[derive(Debug, Default)]
+pub struct Polled {
+    /// Every alert seen, in resource order.
+    pub alerts: Vec<Alert>,
+    /// Resources that no longer exist (404), skipped.
+    pub vanished: Vec<String>,
+    /// Resources whose ListAlerts failed otherwise.
+    pub failed: Vec<(String, AwsCallError)>,
+}
+
+/// The run's report, returned by the handler.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// The window of LastModifiedTime published.
+    pub window: AlertWindow,
+    /// Resources polled, per kind.
+    pub resources_scanned: BTreeMap<ResourceKind, usize>,
+    /// Alerts ListAlerts answered, duplicates included.
+    pub alerts_seen: usize,
+    /// Alerts published.
+    pub published: usize,
+    /// Alerts outside the window.
+    pub skipped_outside_window: usize,
+    /// The same alert seen through two resources.
+    pub skipped_duplicates: usize,
+    /// Resources skipped because they were deleted mid-run.
+    pub vanished_resources: Vec<String>,
+    /// Published alerts per resource kind.
+    pub published_by_kind: BTreeMap<ResourceKind, usize>,
+}
+
+/// Handles one scheduled event.
 pub async fn handler(
-    _state: &State,
-    event: LambdaEvent<aws_lambda_events::event::eventbridge::EventBridgeEvent<serde_json::Value>>,
-) -> Result<serde_json::Value, HandlerError> {
-    tracing::warn!(request_id = %event.context.request_id, "event not processed: handler not implemented yet");
-    Err(HandlerError::NotImplemented)
+    state: &State,
+    event: LambdaEvent<EventBridgeEvent<serde_json::Value>>,
+) -> Result<Summary, PublishError> {
+    let settings = &state.settings;
+    // The window comes from the event's own time, never the clock, so replays publish the same set.
+    let time = event.payload.time.ok_or(PublishError::MissingTime)?;
+    let window = AlertWindow::for_run(time, settings.poll_interval, settings.lag, settings.lookback);
+    tracing::info!(window_start = %window.start, window_end = %window.end, "polling MediaTailor alerts");
+    let resources = enumerate(state).await.map_err(PublishError::Enumerate)?;
+    let polled = poll(state, &resources).await;
+    let mut summary = publish(state, window, &resources, &polled).await?;
+    summary.vanished_resources = polled.vanished.clone();
+    if let Some((arn, first)) = polled.failed.first() {
+        tracing::error!(resource = %arn, error = %first, failed = polled.failed.len(), "ListAlerts failed");
+        return Err(PublishError::Poll { count: polled.failed.len(), first: first.clone() });
+    }
+    tracing::info!(
+        published = summary.published,
+        seen = summary.alerts_seen,
+        outside_window = summary.skipped_outside_window,
+        duplicates = summary.skipped_duplicates,
+        "alerts published"
+    );
+    Ok(summary)
+}
+
+/// Every channel and source location (all pages), and their VOD sources when configured.
+pub async fn enumerate(state: &State) -> Result<Vec<Resource>, AwsCallError> {
+    let mt = &state.clients.mediatailor;
+    let mut resources = Vec::new();
+    let mut channels = mt.list_channels().into_paginator().items().send();
+    while let Some(channel) = channels.next().await {
+        let channel = channel.map_err(|e| AwsCallError::from_sdk("ListChannels", &e))?;
+        resources.push(Resource { kind: ResourceKind::Channel, arn: channel.arn().to_owned() });
+    }
+    let mut locations = mt.list_source_locations().into_paginator().items().send();
+    let mut location_names = Vec::new();
+    while let Some(location) = locations.next().await {
+        let location = location.map_err(|e| AwsCallError::from_sdk("ListSourceLocations", &e))?;
+        resources.push(Resource { kind: ResourceKind::SourceLocation, arn: location.arn().to_owned() });
+        location_names.push(location.source_location_name().to_owned());
+    }
+    if state.settings.include_vod_sources {
+        for name in location_names {
+            let mut sources = mt.list_vod_sources().source_location_name(&name).into_paginator().items().send();
+            while let Some(source) = sources.next().await {
+                match source {
+                    Ok(source) => {
+                        resources.push(Resource { kind: ResourceKind::VodSource, arn: source.arn().to_owned() })
+                    }
+                    Err(e) => {
+                        let err = AwsCallError::from_sdk("ListVodSources", &e);
+                        // Deleted since it was listed: nothing of it to poll.
+                        if err.class == ErrorClass::NotFound {
+                            tracing::info!(source_location = %name, "source location vanished; skipped");
+                            break;
+                        }
+                        return Err(err);
+                    }
+                }
+            }
+        }
+    }
+    Ok(resources)
+}
+
+/// ListAlerts (all pages) for each resource, with bounded concurrency and a rate limit.
+pub async fn poll(state: &State, resources: &[Resource]) -> Polled {
+    let limiter = RateLimiter::per_second(state.settings.max_requests_per_second);
+    let results: Vec<(String, Result<Vec<Alert>, AwsCallError>)> = futures::stream::iter(resources)
+        .map(|resource| {
+            let limiter = &limiter;
+            async move { (resource.arn.clone(), list_alerts(state, limiter, &resource.arn).await) }
+        })
+        .buffer_unordered(state.settings.concurrency)
+        .collect()
+        .await;
+    let mut by_arn: BTreeMap<String, Result<Vec<Alert>, AwsCallError>> = results.into_iter().collect();
+    let mut polled = Polled::default();
+    for resource in resources {
+        match by_arn.remove(&resource.arn) {
+            Some(Ok(alerts)) => polled.alerts.extend(alerts),
+            Some(Err(err)) if err.class == ErrorClass::NotFound => {
+                tracing::info!(resource = %resource.arn, "resource vanished before its alerts were read; skipped");
+                polled.vanished.push(resource.arn.clone());
+            }
+            Some(Err(err)) => polled.failed.push((resource.arn.clone(), err)),
+            None => {}
+        }
+    }
+    polled
+}
+
+async fn list_alerts(state: &State, limiter: &RateLimiter, arn: &str) -> Result<Vec<Alert>, AwsCallError> {
+    let mut alerts = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        limiter.acquire().await;
+        let page = state
+            .clients
+            .mediatailor
+            .list_alerts()
+            .resource_arn(arn)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("ListAlerts", &e))?;
+        for item in page.items() {
+            let time = item.last_modified_time();
+            let last_modified_time =
+                DateTime::<Utc>::from_timestamp(time.secs(), time.subsec_nanos()).unwrap_or_default();
+            alerts.push(Alert {
+                alert_code: item.alert_code().to_owned(),
+                alert_message: item.alert_message().to_owned(),
+                last_modified_time,
+                resource_arn: item.resource_arn().to_owned(),
+                related_resource_arns: item.related_resource_arns().to_vec(),
+            });
+        }
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+            _ => return Ok(alerts),
+        }
+    }
+}
+
+/// Publishes the window's alerts, each once, retrying entries that come back failed.
+pub async fn publish(
+    state: &State,
+    window: AlertWindow,
+    resources: &[Resource],
+    polled: &Polled,
+) -> Result<Summary, PublishError> {
+    let settings = &state.settings;
+    let mut summary = Summary {
+        window,
+        resources_scanned: BTreeMap::new(),
+        alerts_seen: polled.alerts.len(),
+        published: 0,
+        skipped_outside_window: 0,
+        skipped_duplicates: 0,
+        vanished_resources: Vec::new(),
+        published_by_kind: BTreeMap::new(),
+    };
+    for resource in resources {
+        *summary.resources_scanned.entry(resource.kind).or_default() += 1;
+    }
+    let mut seen = BTreeSet::new();
+    let mut chosen = Vec::new();
+    for alert in &polled.alerts {
+        if !window.contains(alert.last_modified_time) {
+            summary.skipped_outside_window += 1;
+        } else if !seen.insert(alert.alert_id()) {
+            summary.skipped_duplicates += 1;
+        } else {
+            chosen.push(alert.clone());
+        }
+    }
+    // A stable order: the same run always sends the same calls.
+    chosen.sort_by_key(|a| (a.last_modified_time, a.alert_id()));
+    let mut entries = Vec::with_capacity(chosen.len());
+    for alert in &chosen {
+        let detail = alert.detail();
+        *summary.published_by_kind.entry(detail.resource_kind).or_default() += 1;
+        entries.push(EventEntry {
+            source: settings.event_source.clone(),
+            detail_type: settings.detail_type.clone(),
+            detail: serde_json::to_string(&detail).unwrap_or_default(),
+            resources: vec![alert.resource_arn.clone()],
+            time: Some(alert.last_modified_time),
+            alert_id: detail.alert_id,
+        });
+    }
+    for batch in alerts::batches(entries)? {
+        summary.published += send_batch(state, batch).await?;
+    }
+    Ok(summary)
+}
+
+/// Sends one batch; entries that come back failed are sent again with backoff.
+async fn send_batch(state: &State, mut pending: Vec<EventEntry>) -> Result<usize, PublishError> {
+    let settings = &state.settings;
+    let total = pending.len();
+    let mut attempt = 0;
+    let mut last_reason = String::new();
+    while !pending.is_empty() && attempt < settings.put_events_attempts {
+        if attempt > 0 {
+            // 100 ms, 200 ms, 400 ms, ... between attempts.
+            tokio::time::sleep(StdDuration::from_millis(100 << (attempt - 1).min(6))).await;
+        }
+        attempt += 1;
+        let request: Vec<PutEventsRequestEntry> = pending
+            .iter()
+            .map(|e| {
+                PutEventsRequestEntry::builder()
+                    .event_bus_name(&settings.event_bus_name)
+                    .source(&e.source)
+                    .detail_type(&e.detail_type)
+                    .detail(&e.detail)
+                    .set_resources(Some(e.resources.clone()))
+                    .set_time(
+                        e.time.map(|t| aws_sdk_eventbridge::primitives::DateTime::from_millis(t.timestamp_millis())),
+                    )
+                    .build()
+            })
+            .collect();
+        match state.clients.eventbridge.put_events().set_entries(Some(request)).send().await {
+            Ok(output) => {
+                let results = output.entries();
+                let mut still = Vec::new();
+                for (i, entry) in pending.into_iter().enumerate() {
+                    match results.get(i) {
+                        Some(result) if result.event_id().is_some() => {}
+                        Some(result) => {
+                            last_reason = format!(
+                                "{}: {}",
+                                result.error_code().unwrap_or("UnknownError"),
+                                result.error_message().unwrap_or_default()
+                            );
+                            still.push(entry);
+                        }
+                        None => {
+                            last_reason = "PutEvents answered fewer entries than sent".into();
+                            still.push(entry);
+                        }
+                    }
+                }
+                if !still.is_empty() {
+                    tracing::warn!(failed = still.len(), attempt, reason = %last_reason, "PutEvents entries failed; retrying them");
+                }
+                pending = still;
+            }
+            Err(e) => {
+                let err = AwsCallError::from_sdk("PutEvents", &e);
+                last_reason = err.to_string();
+                tracing::warn!(attempt, error = %err, "PutEvents failed");
+                if !err.is_retryable() {
+                    break;
+                }
+            }
+        }
+    }
+    if pending.is_empty() {
+        Ok(total)
+    } else {
+        let ids: Vec<&str> = pending.iter().map(|e| e.alert_id.as_str()).collect();
+        tracing::error!(undelivered = pending.len(), alert_ids = ?ids, reason = %last_reason, "alerts not delivered");
+        Err(PublishError::Undelivered { count: pending.len(), reason: last_reason })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_defaults_and_overrides() {
+        let settings = Settings::read(EnvReader::from_pairs([("EVENT_BUS_NAME", "alerts")])).unwrap();
+        assert_eq!(settings.poll_interval, Duration::minutes(5));
+        assert_eq!(settings.lag, Duration::seconds(60));
+        assert_eq!(settings.lookback, Duration::zero());
+        assert!(!settings.include_vod_sources);
+        assert_eq!((settings.concurrency, settings.max_requests_per_second), (8, 8));
+        assert_eq!(settings.event_source, "tailorflow.mediatailor");
+        assert_eq!(settings.detail_type, "MediaTailor Alert");
+
+        let settings = Settings::read(EnvReader::from_pairs([
+            ("EVENT_BUS_NAME", "alerts"),
+            ("POLL_INTERVAL_MINUTES", "15"),
+            ("LOOKBACK_MINUTES", "1440"),
+            ("INCLUDE_VOD_SOURCES", "true"),
+        ]))
+        .unwrap();
+        assert_eq!(settings.poll_interval, Duration::minutes(15));
+        assert_eq!(settings.lookback, Duration::days(1));
+        assert!(settings.include_vod_sources);
+    }
+
+    #[test]
+    fn lists_every_configuration_problem() {
+        let err = Settings::read(EnvReader::from_pairs([
+            ("POLL_INTERVAL_MINUTES", "0"),
+            ("CONCURRENCY", "many"),
+            ("INCLUDE_VOD_SOURCES", "sometimes"),
+        ]))
+        .unwrap_err();
+        let variables: Vec<_> = err.issues.iter().map(|i| i.variable.as_str()).collect();
+        assert_eq!(variables, ["EVENT_BUS_NAME", "POLL_INTERVAL_MINUTES", "INCLUDE_VOD_SOURCES", "CONCURRENCY"]);
+    }
 }

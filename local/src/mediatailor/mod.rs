@@ -192,8 +192,8 @@ impl Op {
         }
     }
 
-    /// Whether the operation changes state (and so is persisted). ListAlerts does: it records
-    /// when each computed alert was first seen, which must survive a restart.
+    /// Whether the operation changes resources (and so is persisted, or rolled back when that
+    /// fails). ListAlerts is handled apart: it only records when computed alerts were first seen.
     fn mutates(&self) -> bool {
         !matches!(
             self,
@@ -209,6 +209,7 @@ impl Op {
                 | Self::GetPlaybackConfiguration(_)
                 | Self::ListPlaybackConfigurations
                 | Self::ListTagsForResource(_)
+                | Self::ListAlerts
         )
     }
 }
@@ -246,6 +247,14 @@ impl MediaTailor {
             Some(path) => Store::load(path).map_err(|reason| EmulatorError::State { path: path.clone(), reason })?,
             None => Store::default(),
         };
+        let mut store = store;
+        // Playback URLs point at this emulator, which may listen elsewhere than the one that saved.
+        for record in store.channels.values_mut() {
+            let name = record.channel.channel_name.clone();
+            for output in &mut record.channel.outputs {
+                output.playback_url = ops::playback_url(&settings.base_url, &name, output);
+            }
+        }
         Ok(Self { settings, store: Mutex::new(store) })
     }
 
@@ -273,7 +282,15 @@ impl MediaTailor {
         // Kept only to roll back a change that cannot be persisted.
         let before = (op.mutates() && self.settings.state_file.is_some()).then(|| store.clone());
         let ctx = ops::Context { settings: &self.settings, media, now };
+        let first_seen_before = (op == Op::ListAlerts).then(|| store.alert_first_seen.clone());
         let result = ops::execute(&ctx, &mut store, &op, &query, &body);
+        // ListAlerts records when computed alerts were first seen; persist only when that changed.
+        if first_seen_before.is_some_and(|before| before != store.alert_first_seen)
+            && let Some(path) = &self.settings.state_file
+            && let Err(err) = store.save(path)
+        {
+            tracing::error!(error = %err, path = %path.display(), "cannot persist alert times");
+        }
         if let (Ok(_), Some(before), Some(path)) = (&result, before, &self.settings.state_file) {
             // Nothing is half-applied: a change that cannot be persisted is rolled back.
             if let Err(err) = store.save(path) {

@@ -134,10 +134,14 @@ pub(crate) fn execute(
             let tags = body.tags.ok_or_else(|| ApiError::bad_request("Tags is required"))?;
             check_tags("Tags", &tags)?;
             let existing = tags_mut(ctx, store, arn)?;
-            existing.extend(tags);
-            if existing.len() > tailorflow_shared::playback_configuration::MAX_TAGS {
-                return Err(ApiError::bad_request("Tags: a resource can have at most 50 tags"));
+            let combined = existing.keys().chain(tags.keys()).collect::<std::collections::BTreeSet<_>>().len();
+            if combined > tailorflow_shared::playback_configuration::MAX_TAGS {
+                return Err(ApiError::bad_request(format!(
+                    "Tags: the resource would have {combined} tags; the maximum is {}",
+                    tailorflow_shared::playback_configuration::MAX_TAGS
+                )));
             }
+            existing.extend(tags);
             Ok(Answer::empty(StatusCode::NO_CONTENT))
         }
         Op::UntagResource(arn) => {
@@ -229,14 +233,17 @@ fn page<'a, T: Serialize + 'a>(
     query: &Query,
     default_max: usize,
 ) -> Result<Answer, ApiError> {
-    let max = match query_value(query, "maxResults") {
+    // The service model spells them maxResults/nextToken, except ListPlaybackConfigurations'
+    // MaxResults/NextToken.
+    let param = |lower: &str, upper: &str| query_value(query, lower).or_else(|| query_value(query, upper));
+    let max = match param("maxResults", "MaxResults") {
         None => default_max,
         Some(raw) => match raw.parse::<usize>() {
             Ok(n) if (1..=100).contains(&n) => n,
             _ => return Err(ApiError::bad_request(format!("MaxResults must be between 1 and 100, got {raw:?}"))),
         },
     };
-    let after = match query_value(query, "nextToken") {
+    let after = match param("nextToken", "NextToken") {
         None | Some("") => None,
         Some(token) => Some(
             hex::decode(token)
@@ -305,12 +312,11 @@ fn validate_outputs(
             )));
         }
         seen.push(manifest_name);
-        let extension = match (&output.hls_playlist_settings, &output.dash_playlist_settings) {
+        match (&output.hls_playlist_settings, &output.dash_playlist_settings) {
             (Some(hls), None) => {
                 if let Some(window) = hls.manifest_window_seconds {
                     check_range(&at("HlsPlaylistSettings.ManifestWindowSeconds"), window, 30, 3600).map_err(field)?;
                 }
-                "m3u8"
             }
             (None, Some(dash)) => {
                 let checks = [
@@ -324,7 +330,6 @@ fn validate_outputs(
                         check_range(&at(&format!("DashPlaylistSettings.{member}")), value, min, max).map_err(field)?;
                     }
                 }
-                "mpd"
             }
             _ => {
                 return Err(ApiError::bad_request(format!(
@@ -332,15 +337,23 @@ fn validate_outputs(
                 )));
             }
         };
-        answer.push(ResponseOutputItem {
+        let mut item = ResponseOutputItem {
             dash_playlist_settings: output.dash_playlist_settings.clone(),
             hls_playlist_settings: output.hls_playlist_settings.clone(),
             manifest_name: manifest_name.to_owned(),
-            playback_url: format!("{}/v1/channel/{channel_name}/{manifest_name}.{extension}", ctx.settings.base_url),
+            playback_url: String::new(),
             source_group: source_group.to_owned(),
-        });
+        };
+        item.playback_url = playback_url(&ctx.settings.base_url, channel_name, &item);
+        answer.push(item);
     }
     Ok(answer)
+}
+
+/// Where players fetch an output: on this emulator, so it follows the emulator to a new port.
+pub(crate) fn playback_url(base_url: &str, channel_name: &str, output: &ResponseOutputItem) -> String {
+    let extension = if output.dash_playlist_settings.is_some() { "mpd" } else { "m3u8" };
+    format!("{base_url}/v1/channel/{channel_name}/{}.{extension}", output.manifest_name)
 }
 
 fn create_channel(ctx: &Context<'_>, store: &mut Store, name: &str, body: &[u8]) -> Result<Answer, ApiError> {
