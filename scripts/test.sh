@@ -32,3 +32,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (debug)"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
+
+step "functions through cargo-lambda against mediatailor-local serve"
+bash scripts/lambda-smoke.sh
