@@ -118,6 +118,8 @@ impl EventBus {
             "detail": detail,
             "event-bus-name": entry.event_bus_name.as_deref().unwrap_or("default"),
         });
+        // Write the log under the lock so its lines keep the order of `events()`.
+        let mut events = lock(&self.events);
         if let Some(path) = &self.log {
             let line = format!("{event}\n");
             let written = std::fs::OpenOptions::new()
@@ -129,7 +131,7 @@ impl EventBus {
                 tracing::warn!(error = %err, path = %path.display(), "cannot append to the events log");
             }
         }
-        lock(&self.events).push(event);
+        events.push(event);
     }
 }
 
@@ -139,9 +141,24 @@ pub fn operation_name(headers: &HeaderMap) -> Option<&'static str> {
     (target == "AWSEvents.PutEvents").then_some("PutEvents")
 }
 
+/// Why the `Entries` member breaks the 1 to 10 rule, in the words of AWS's validation errors.
+fn entries_problem(entries: Option<&[PutEventsEntry]>) -> Result<(), String> {
+    let constraint = match entries.map(<[_]>::len) {
+        None => "Member must not be null",
+        Some(0) => "Member must have length greater than or equal to 1",
+        Some(n) if n > MAX_ENTRIES => "Member must have length less than or equal to 10",
+        Some(_) => return Ok(()),
+    };
+    let count = entries.map_or_else(|| "null".to_owned(), |e| e.len().to_string());
+    Err(format!(
+        "1 validation error detected: Value at 'entries' failed to satisfy constraint: {constraint} (Entries holds {count})"
+    ))
+}
+
 /// Answers a signed EventBridge request.
 pub(crate) async fn handle(app: &App, req: Request) -> Response {
-    let body = match to_bytes(req.into_body(), 4 * MAX_TOTAL_SIZE).await {
+    // Room for a 256 KB entry total even when every character of Detail is JSON-escaped.
+    let body = match to_bytes(req.into_body(), 8 * MAX_TOTAL_SIZE).await {
         Ok(body) => body,
         Err(_) => {
             return wire::aws_json_error(
@@ -155,17 +172,10 @@ pub(crate) async fn handle(app: &App, req: Request) -> Response {
         Ok(request) => request,
         Err(err) => return wire::aws_json_error(StatusCode::BAD_REQUEST, "SerializationException", &err.to_string()),
     };
-    let entries = request.entries.unwrap_or_default();
-    if entries.is_empty() || entries.len() > MAX_ENTRIES {
-        return wire::aws_json_error(
-            StatusCode::BAD_REQUEST,
-            "ValidationException",
-            &format!(
-                "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and {MAX_ENTRIES} (got {})",
-                entries.len()
-            ),
-        );
-    }
+    let entries = match entries_problem(request.entries.as_deref()) {
+        Err(message) => return wire::aws_json_error(StatusCode::BAD_REQUEST, "ValidationException", &message),
+        Ok(()) => request.entries.unwrap_or_default(),
+    };
     let total: usize = entries.iter().map(PutEventsEntry::size).sum();
     if total > MAX_TOTAL_SIZE {
         return wire::aws_json_error(
@@ -220,8 +230,86 @@ mod tests {
         let mut e = entry("{}");
         assert_eq!(e.size(), "tailorflow.mediatailor".len() + "MediaTailor Alert".len() + 2);
         e.time = Some(1.0);
-        e.resources = vec!["arn:x".into()];
-        assert_eq!(e.size(), "tailorflow.mediatailor".len() + "MediaTailor Alert".len() + 2 + 14 + 5);
+        e.resources = vec!["arn:x".into(), "arn:yy".into()];
+        assert_eq!(e.size(), "tailorflow.mediatailor".len() + "MediaTailor Alert".len() + 2 + 14 + 5 + 6);
+        // UTF-8 bytes, not characters; the bus name and trace header do not count.
+        let e = PutEventsEntry {
+            detail: Some(r#"{"é":"€"}"#.into()),
+            event_bus_name: Some("alerts".into()),
+            trace_header: Some("Root=1".into()),
+            ..entry("{}")
+        };
+        assert_eq!(e.size(), "tailorflow.mediatailor".len() + "MediaTailor Alert".len() + 12);
+    }
+
+    #[test]
+    fn entries_must_number_one_to_ten() {
+        let ten = vec![entry("{}"); 10];
+        assert_eq!(entries_problem(Some(&ten)), Ok(()));
+        assert_eq!(entries_problem(Some(&ten[..1])), Ok(()));
+        let eleven = vec![entry("{}"); 11];
+        for (entries, constraint) in [
+            (None, "must not be null"),
+            (Some(&ten[..0]), "greater than or equal to 1"),
+            (Some(&eleven[..]), "less than or equal to 10"),
+        ] {
+            let message = entries_problem(entries).unwrap_err();
+            assert!(message.contains("'entries'") && message.contains(constraint), "{message}");
+        }
+    }
+
+    #[test]
+    fn parses_the_wire_entry() {
+        let body = r#"{"Entries":[{"Source":"s","DetailType":"t","Detail":"{}","Time":1764048573.5,
+            "Resources":["arn:a"],"EventBusName":"alerts"}]}"#;
+        let request: PutEventsRequest = serde_json::from_str(body).unwrap();
+        let entries = request.entries.unwrap();
+        assert_eq!(entries[0].time, Some(1_764_048_573.5));
+        assert_eq!(entries[0].resources, ["arn:a"]);
+        assert_eq!(entries[0].problem(), None);
+    }
+
+    #[test]
+    fn keeps_events_in_the_delivered_shape_and_logs_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("events.jsonl");
+        let bus = EventBus::new(Some(log.clone()), "eu-west-1".into(), "111122223333".into());
+        let timed =
+            PutEventsEntry { time: Some(1_764_048_573.0), resources: vec!["arn:a".into()], ..entry(r#"{"a":1}"#) };
+        bus.accept(&timed, "id-1");
+        bus.accept(&PutEventsEntry { event_bus_name: Some("alerts".into()), ..entry("{}") }, "id-2");
+        let events = bus.events();
+        assert_eq!(events.len(), 2);
+        assert_eq!(
+            events[0],
+            json!({
+                "version": "0",
+                "id": "id-1",
+                "detail-type": "MediaTailor Alert",
+                "source": "tailorflow.mediatailor",
+                "account": "111122223333",
+                "time": "2025-11-25T05:29:33Z",
+                "region": "eu-west-1",
+                "resources": ["arn:a"],
+                "detail": {"a": 1},
+                "event-bus-name": "default",
+            })
+        );
+        assert_eq!(events[1]["event-bus-name"], "alerts");
+        assert!(chrono::DateTime::parse_from_rfc3339(events[1]["time"].as_str().unwrap()).is_ok());
+        let lines: Vec<Value> =
+            std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines, events);
+        bus.clear();
+        assert!(bus.events().is_empty());
+    }
+
+    #[test]
+    fn an_unwritable_log_does_not_lose_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let bus = EventBus::new(Some(dir.path().join("no/such/dir/events.jsonl")), "r".into(), "a".into());
+        bus.accept(&entry("{}"), "id");
+        assert_eq!(bus.events().len(), 1);
     }
 
     #[test]
