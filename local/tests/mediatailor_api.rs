@@ -2004,3 +2004,32 @@ async fn wire_authentication_unknown_members_malformed_json_and_status_codes() {
     assert_eq!(unknown_operation.status, 404);
     assert!(unknown_operation.header("x-amzn-ErrorType").is_some());
 }
+
+#[tokio::test]
+async fn consecutive_programs_with_different_renditions_raise_mismatch_alerts() {
+    let (emulator, mt) = start().await;
+    media_fixture(&emulator, &mt).await;
+    create_channel(&mt, "ch").await;
+    try_program(&mt, "ch", "first", "media", "bbb", after(None), vec![]).await.unwrap();
+    try_program(&mt, "ch", "again", "media", "bbb", after(Some("first")), vec![]).await.unwrap();
+    try_program(&mt, "ch", "other", "media", "sintel", after(Some("again")), vec![]).await.unwrap();
+
+    let alerts = mt.list_alerts().resource_arn(arn("channel/ch")).send().await.unwrap();
+    let raised: Vec<(&str, &str)> = alerts
+        .items()
+        .iter()
+        .map(|a| (a.resource_arn().rsplit('/').next().unwrap_or_default(), a.alert_code()))
+        .collect();
+    // big-buck-bunny twice is seamless; sintel (1280x544 at 2,000,000) after it (1280x720 and
+    // 640x360 at 2,500,000 and 800,000, same codecs) is not.
+    assert_eq!(raised, [("other", "BANDWIDTH_MISMATCH"), ("other", "RESOLUTION_MISMATCH")]);
+    let resolution = alerts.items().iter().find(|a| a.alert_code() == "RESOLUTION_MISMATCH").unwrap();
+    assert!(resolution.alert_message().contains("[1280x544]"), "{}", resolution.alert_message());
+    assert!(resolution.alert_message().contains("previous program again"), "{}", resolution.alert_message());
+
+    let direct = mt.list_alerts().resource_arn(arn("program/ch/other")).send().await.unwrap();
+    assert_eq!(direct.items().len(), 2, "the program's own ARN answers the same alerts");
+    let first = mt.list_alerts().resource_arn(arn("program/ch/first")).send().await.unwrap();
+    assert!(first.items().is_empty(), "the first program has no previous one");
+    emulator.stop().await;
+}

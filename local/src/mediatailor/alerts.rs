@@ -7,9 +7,9 @@
 
 use serde::Deserialize;
 
-use super::model::{Alert, SourceLocation, VodSource};
+use super::model::{Alert, Program, SourceLocation, VodSource};
 use super::ops::Context;
-use super::store::Store;
+use super::store::{ChannelRecord, Store};
 use super::{ApiError, media};
 
 /// The body of `POST /_local/alerts` (one alert or a list of them).
@@ -124,20 +124,14 @@ pub(crate) fn list(ctx: &Context<'_>, store: &mut Store, arn: &str) -> Result<Ve
             let record = store.channels.get(*name).cloned().ok_or_else(missing)?;
             let mut alerts = injected(store, arn);
             for program_name in &record.play_order {
-                if let Some(program) = record.programs.get(program_name) {
-                    alerts.extend(program_alerts(ctx, store, &program.program));
-                }
+                alerts.extend(program_alerts(ctx, store, &record, program_name));
             }
             alerts
         }
         ["program", channel_name, name] => {
-            let program = store
-                .channels
-                .get(*channel_name)
-                .and_then(|r| r.programs.get(*name))
-                .map(|p| p.program.clone())
-                .ok_or_else(missing)?;
-            program_alerts(ctx, store, &program)
+            let record = store.channels.get(*channel_name).cloned().ok_or_else(missing)?;
+            record.programs.get(*name).ok_or_else(missing)?;
+            program_alerts(ctx, store, &record, name)
         }
         ["playbackConfiguration", name] => {
             store.playback_configurations.get(*name).ok_or_else(missing)?;
@@ -155,8 +149,11 @@ pub(crate) fn list(ctx: &Context<'_>, store: &mut Store, arn: &str) -> Result<Ve
     Ok(alerts)
 }
 
-/// A program carries VOD_SOURCE_ALERT and SOURCE_LOCATION_ALERT for its source's alerts.
-fn program_alerts(ctx: &Context<'_>, store: &mut Store, program: &super::model::Program) -> Vec<Alert> {
+/// A program carries VOD_SOURCE_ALERT and SOURCE_LOCATION_ALERT for its source's alerts, and
+/// CODEC_MISMATCH, RESOLUTION_MISMATCH and BANDWIDTH_MISMATCH when the package the channel plays
+/// differs from the previous program's in its renditions' codecs, resolutions or bandwidths.
+fn program_alerts(ctx: &Context<'_>, store: &mut Store, channel: &ChannelRecord, name: &str) -> Vec<Alert> {
+    let Some(program) = channel.programs.get(name).map(|p| p.program.clone()) else { return Vec::new() };
     let mut raised = Vec::new();
     let location = store.source_locations.get(&program.source_location_name).cloned();
     let source =
@@ -174,7 +171,99 @@ fn program_alerts(ctx: &Context<'_>, store: &mut Store, program: &super::model::
             }
         }
     }
+    let position = channel.play_order.iter().position(|p| p == name);
+    let previous = position.and_then(|i| i.checked_sub(1)).and_then(|i| channel.programs.get(&channel.play_order[i]));
+    if let Some(previous) = previous {
+        let groups: Vec<&str> = channel.channel.outputs.iter().map(|o| o.source_group.as_str()).collect();
+        let renditions = |p: &Program| -> Option<Vec<media::Rendition>> {
+            let location = store.source_locations.get(&p.source_location_name)?;
+            let source = store.vod_sources.get(&p.source_location_name)?.get(&p.vod_source_name)?;
+            let report = media::channel_package(ctx.media, location, source, &groups)?;
+            (report.local && !report.renditions.is_empty()).then_some(report.renditions)
+        };
+        if let (Some(before), Some(now)) = (renditions(&previous.program), renditions(&program)) {
+            raised.extend(rendition_mismatches(&previous.program.program_name, &before, &now));
+        }
+    }
     let mut alerts = stamp(ctx, store, &program.arn, raised, related);
     alerts.extend(injected(store, &program.arn));
     alerts
+}
+
+/// The sorted, distinct values `f` picks from `renditions`.
+fn distinct<T: Ord>(renditions: &[media::Rendition], f: impl Fn(&media::Rendition) -> Option<T>) -> Vec<T> {
+    let mut values: Vec<T> = renditions.iter().filter_map(f).collect();
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// The mismatches between the previous program's renditions and this one's.
+fn rendition_mismatches(
+    previous: &str,
+    before: &[media::Rendition],
+    now: &[media::Rendition],
+) -> Vec<(String, String)> {
+    let mut raised = Vec::new();
+    let codecs = (distinct(before, |r| r.codecs.clone()), distinct(now, |r| r.codecs.clone()));
+    if codecs.0 != codecs.1 {
+        raised.push((
+            "CODEC_MISMATCH".to_owned(),
+            format!("The codecs {:?} differ from those of the previous program {previous} ({:?}).", codecs.1, codecs.0),
+        ));
+    }
+    let show = |v: &[(u64, u64)]| v.iter().map(|(w, h)| format!("{w}x{h}")).collect::<Vec<_>>().join(", ");
+    let resolutions = (distinct(before, |r| r.resolution), distinct(now, |r| r.resolution));
+    if resolutions.0 != resolutions.1 {
+        raised.push((
+            "RESOLUTION_MISMATCH".to_owned(),
+            format!(
+                "The resolutions [{}] differ from those of the previous program {previous} ([{}]).",
+                show(&resolutions.1),
+                show(&resolutions.0)
+            ),
+        ));
+    }
+    let bandwidths = (distinct(before, |r| r.bandwidth), distinct(now, |r| r.bandwidth));
+    if bandwidths.0 != bandwidths.1 {
+        raised.push((
+            "BANDWIDTH_MISMATCH".to_owned(),
+            format!(
+                "The bandwidths {:?} differ from those of the previous program {previous} ({:?}).",
+                bandwidths.1, bandwidths.0
+            ),
+        ));
+    }
+    raised
+}
+
+#[cfg(test)]
+mod tests {
+    use super::media::Rendition;
+    use super::*;
+
+    fn rendition(codecs: &str, width: u64, height: u64, bandwidth: u64) -> Rendition {
+        Rendition { codecs: Some(codecs.into()), resolution: Some((width, height)), bandwidth: Some(bandwidth) }
+    }
+
+    #[test]
+    fn the_same_ladder_in_another_order_matches() {
+        let a = [rendition("avc1,mp4a", 1280, 720, 2_500_000), rendition("avc1,mp4a", 640, 360, 800_000)];
+        let b = [a[1].clone(), a[0].clone()];
+        assert!(rendition_mismatches("p", &a, &b).is_empty());
+    }
+
+    #[test]
+    fn each_difference_raises_its_own_code() {
+        let a = [rendition("avc1,mp4a", 1280, 720, 2_500_000)];
+        let codec = [rendition("hvc1,mp4a", 1280, 720, 2_500_000)];
+        let resolution = [rendition("avc1,mp4a", 1920, 1080, 2_500_000)];
+        let bandwidth = [rendition("avc1,mp4a", 1280, 720, 3_000_000)];
+        let codes = |other: &[Rendition]| -> Vec<String> {
+            rendition_mismatches("p", &a, other).into_iter().map(|(code, _)| code).collect()
+        };
+        assert_eq!(codes(&codec), ["CODEC_MISMATCH"]);
+        assert_eq!(codes(&resolution), ["RESOLUTION_MISMATCH"]);
+        assert_eq!(codes(&bandwidth), ["BANDWIDTH_MISMATCH"]);
+    }
 }

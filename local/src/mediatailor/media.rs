@@ -25,6 +25,19 @@ pub(crate) struct PackageReport {
     pub(crate) timeline: Option<SegmentTimeline>,
     /// Problems as MediaTailor alert codes and messages.
     pub(crate) problems: Vec<(&'static str, String)>,
+    /// The renditions (HLS variants, DASH representations), when readable.
+    pub(crate) renditions: Vec<Rendition>,
+}
+
+/// What a player switches between: compared across consecutive programs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Rendition {
+    /// `CODECS` / `@codecs`.
+    pub(crate) codecs: Option<String>,
+    /// Width and height.
+    pub(crate) resolution: Option<(u64, u64)>,
+    /// Bits per second.
+    pub(crate) bandwidth: Option<u64>,
 }
 
 enum Fetched {
@@ -81,6 +94,15 @@ pub(crate) fn analyse(
 fn analyse_dash(report: &mut PackageReport, path: &str, bytes: &[u8]) {
     match manifest::parse_dash(bytes) {
         Ok(mpd) => {
+            report.renditions = mpd
+                .representations
+                .iter()
+                .map(|r| Rendition {
+                    codecs: r.codecs.clone(),
+                    resolution: r.width.zip(r.height),
+                    bandwidth: r.bandwidth,
+                })
+                .collect();
             report.duration_ms = mpd.duration_ms.or_else(|| mpd.timeline.as_ref().map(SegmentTimeline::total_ms));
             if let Some(longest) = mpd.timeline.as_ref().and_then(SegmentTimeline::max_segment_ms)
                 && longest > MAX_SEGMENT_MS
@@ -106,6 +128,14 @@ fn analyse_hls(media: &MediaStore, report: &mut PackageReport, bucket: &str, key
         Some(manifest::ManifestKind::HlsMedia) => vec![(key.to_owned(), bytes.to_vec())],
         Some(_) => match manifest::parse_hls_multivariant(bytes) {
             Ok(variants) => {
+                report.renditions = variants
+                    .iter()
+                    .map(|v| Rendition {
+                        codecs: v.codecs.clone(),
+                        resolution: v.resolution,
+                        bandwidth: Some(v.bandwidth),
+                    })
+                    .collect();
                 let mut renditions = Vec::new();
                 for variant in variants {
                     if variant.uri.contains("://") {
@@ -173,18 +203,28 @@ fn analyse_hls(media: &MediaStore, report: &mut PackageReport, bucket: &str, key
     report.timeline = timelines.into_iter().next();
 }
 
-/// The content duration of a VOD source for a channel: read from the package that matches one
-/// of the channel's source groups (else the first), or [`DEFAULT_DURATION_MS`].
+/// The report of the package a channel plays: the one that matches one of the channel's source
+/// groups, else the first.
+pub(crate) fn channel_package(
+    media: &MediaStore,
+    location: &SourceLocation,
+    source: &VodSource,
+    source_groups: &[&str],
+) -> Option<PackageReport> {
+    let packages = &source.http_package_configurations;
+    let chosen = packages
+        .iter()
+        .find(|p| p.source_group.as_deref().is_some_and(|g| source_groups.contains(&g)))
+        .or_else(|| packages.first());
+    chosen.map(|p| analyse(media, location, p))
+}
+
+/// The content duration of a VOD source for a channel, or [`DEFAULT_DURATION_MS`].
 pub(crate) fn duration_ms(
     media: &MediaStore,
     location: &SourceLocation,
     source: &VodSource,
     source_groups: &[&str],
 ) -> u64 {
-    let packages = &source.http_package_configurations;
-    let chosen = packages
-        .iter()
-        .find(|p| p.source_group.as_deref().is_some_and(|g| source_groups.contains(&g)))
-        .or_else(|| packages.first());
-    chosen.and_then(|p| analyse(media, location, p).duration_ms).unwrap_or(DEFAULT_DURATION_MS)
+    channel_package(media, location, source, source_groups).and_then(|r| r.duration_ms).unwrap_or(DEFAULT_DURATION_MS)
 }
