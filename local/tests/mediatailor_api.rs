@@ -2033,3 +2033,49 @@ async fn consecutive_programs_with_different_renditions_raise_mismatch_alerts() 
     assert!(first.items().is_empty(), "the first program has no previous one");
     emulator.stop().await;
 }
+
+#[tokio::test]
+async fn list_alerts_tokens_survive_alerts_appearing_and_clearing_between_pages() {
+    let (emulator, mt) = start().await;
+    create_channel(&mt, "ch").await;
+    let channel = arn("channel/ch");
+    let inject = |codes: Vec<&'static str>| {
+        let body: Vec<serde_json::Value> = codes
+            .into_iter()
+            .map(|c| serde_json::json!({"ResourceArn": channel, "AlertCode": c, "AlertMessage": c, "LastModifiedTime": 1.0}))
+            .collect();
+        serde_json::to_string(&body).unwrap()
+    };
+    let post = |body: String| {
+        let emulator = &emulator;
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(emulator.addr()).await.unwrap();
+            let request = format!(
+                "POST /_local/alerts HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes()).await.unwrap();
+            let mut response = Vec::new();
+            tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut response).await.unwrap();
+        }
+    };
+    post(inject(vec!["B", "C", "D", "E"])).await;
+    let first = mt.list_alerts().resource_arn(&channel).max_results(2).send().await.unwrap();
+    let codes = |page: &aws_sdk_mediatailor::operation::list_alerts::ListAlertsOutput| {
+        page.items().iter().map(|a| a.alert_code().to_owned()).collect::<Vec<_>>()
+    };
+    assert_eq!(codes(&first), ["B", "C"]);
+    // An alert sorting before the cursor appears: the next page neither repeats nor skips.
+    post(inject(vec!["A"])).await;
+    let second = mt
+        .list_alerts()
+        .resource_arn(&channel)
+        .max_results(2)
+        .next_token(first.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(codes(&second), ["D", "E"]);
+    assert!(second.next_token().is_none());
+    emulator.stop().await;
+}

@@ -42,7 +42,7 @@ async fn state(emulator: &Emulator, extra: &[(&str, &str)], max_attempts: u32) -
     let settings = Settings::read(EnvReader::from_pairs(vars)).unwrap();
     let client_settings =
         ClientSettings { max_attempts, initial_backoff: Duration::from_millis(5), ..ClientSettings::default() };
-    State { clients: emulator.clients(&client_settings).await, settings }
+    State::new(emulator.clients(&client_settings).await, settings)
 }
 
 async fn inject(emulator: &Emulator, alerts: &[(&str, &str, &str)]) {
@@ -57,7 +57,12 @@ async fn inject(emulator: &Emulator, alerts: &[(&str, &str, &str)]) {
             })
         })
         .collect();
-    let body = serde_json::to_string(&body).unwrap();
+    inject_json(emulator, &body).await;
+}
+
+/// Posts alerts to the emulator's unsigned test endpoint, as raw HTTP.
+async fn inject_json(emulator: &Emulator, body: &[serde_json::Value]) {
+    let body = serde_json::to_string(body).unwrap();
     let mut stream = tokio::net::TcpStream::connect(emulator.addr()).await.unwrap();
     let request = format!(
         "POST /_local/alerts HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -125,6 +130,13 @@ async fn publishes_the_window_across_pages_once_and_replays_the_same_set() {
     assert_eq!(summary.resources_scanned.get(&ResourceKind::SourceLocation), Some(&3));
     assert_eq!((summary.alerts_seen, summary.published, summary.skipped_outside_window), (5, 3, 2));
     assert_eq!(summary.published_by_kind.get(&ResourceKind::Channel), Some(&2));
+    // What the invocation answers.
+    let json = serde_json::to_value(&summary).unwrap();
+    assert_eq!(json["window"], serde_json::json!({"start": "2026-11-25T05:54:00Z", "end": "2026-11-25T05:59:00Z"}));
+    assert_eq!(json["resourcesScanned"], serde_json::json!({"channel": 120, "sourceLocation": 3}));
+    assert_eq!((json["alertsSeen"].as_u64(), json["published"].as_u64()), (Some(5), Some(3)));
+    assert_eq!((json["skippedOutsideWindow"].as_u64(), json["skippedDuplicates"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(json["vanishedResources"], serde_json::json!([]));
 
     let events = emulator.accepted_events();
     assert_eq!(events.len(), 3);
@@ -289,5 +301,151 @@ async fn malformed_events_get_clear_errors() {
     assert!(parsed.is_err(), "the runtime refuses it before the handler runs");
     // The Scheduler-shaped sample parses too.
     assert!(load_event("scheduler-input.json").time.is_some());
+    emulator.stop().await;
+}
+
+/// `count` alert times inside the sample event's window, a millisecond apart from 05:55:00.
+fn times_in_window(count: usize) -> Vec<String> {
+    let start = DateTime::parse_from_rfc3339("2026-11-25T05:55:00Z").unwrap().with_timezone(&Utc);
+    (0..count)
+        .map(|i| {
+            (start + chrono::Duration::milliseconds(i as i64)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn list_alerts_and_vod_sources_are_read_across_pages() {
+    let emulator = emulator().await;
+    resources(&emulator, 1, 1).await;
+    let mt = aws_sdk_mediatailor::Client::new(&emulator.sdk_config().await);
+    for i in 0..105 {
+        mt.create_vod_source()
+            .source_location_name("sl-0")
+            .vod_source_name(format!("vs-{i:03}"))
+            .http_package_configurations(
+                aws_sdk_mediatailor::types::HttpPackageConfiguration::builder()
+                    .path(format!("vs-{i:03}/index.m3u8"))
+                    .source_group("hls")
+                    .r#type(aws_sdk_mediatailor::types::Type::Hls)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    // 150 alerts on one channel: two ListAlerts pages. One on the last VOD source, which its
+    // source location's list repeats.
+    let times = times_in_window(150);
+    let mut alerts: Vec<(String, String)> =
+        times.iter().enumerate().map(|(i, t)| (format!("ch-000 alert {i}"), t.clone())).collect();
+    let mut body: Vec<serde_json::Value> = alerts
+        .drain(..)
+        .map(|(message, time)| {
+            serde_json::json!({"ResourceArn": arn("channel/ch-000"), "AlertCode": "NOT_PROCESSED",
+                "AlertMessage": message, "LastModifiedTime": epoch(&time)})
+        })
+        .collect();
+    body.push(serde_json::json!({"ResourceArn": arn("vodSource/sl-0/vs-104"), "AlertCode": "UNREACHABLE",
+        "AlertMessage": "unreachable", "LastModifiedTime": epoch("2026-11-25T05:57:00Z"),
+        "RelatedResourceArns": [arn("sourceLocation/sl-0")]}));
+    inject_json(&emulator, &body).await;
+
+    let state = state(&emulator, &[("INCLUDE_VOD_SOURCES", "true")], 3).await;
+    let summary = alert_publisher::handler(&state, invocation(scheduled())).await.unwrap();
+    assert_eq!(summary.resources_scanned.get(&ResourceKind::VodSource), Some(&105), "both pages of VOD sources");
+    assert_eq!((summary.alerts_seen, summary.published, summary.skipped_duplicates), (152, 151, 1));
+    let calls = emulator.call_counts();
+    assert_eq!(calls["ListVodSources"], 2);
+    // Channel: 2 pages; source location: 1; each VOD source: 1.
+    assert_eq!(calls["ListAlerts"], 2 + 1 + 105);
+    let ids = published_ids(&emulator);
+    assert_eq!(unique(&ids).len(), 151);
+    let vod = emulator.accepted_events().into_iter().find(|e| e["detail"]["ResourceKind"] == "vodSource").unwrap();
+    assert_eq!(vod["detail"]["ResourceName"], "vs-104");
+    assert_eq!(vod["detail"]["RelatedResourceArns"], serde_json::json!([arn("sourceLocation/sl-0")]));
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn failed_entries_of_one_batch_do_not_hold_back_the_others_and_a_retry_completes() {
+    let emulator = emulator().await;
+    resources(&emulator, 30, 0).await;
+    let times = times_in_window(30);
+    let alerts: Vec<(String, String)> = (0..30).map(|i| (format!("channel/ch-{i:03}"), times[i].clone())).collect();
+    let refs: Vec<(&str, &str, &str)> = alerts.iter().map(|(r, t)| (r.as_str(), "NOT_PROCESSED", t.as_str())).collect();
+    inject(&emulator, &refs).await;
+    emulator
+        .set_faults(FaultConfig {
+            entry_failure_rate: 0.5,
+            operations: vec!["PutEvents".into()],
+            seed: 7,
+            ..Default::default()
+        })
+        .unwrap();
+    // One attempt per entry: whatever fails stays failed.
+    let state = state(&emulator, &[("PUT_EVENTS_MAX_ATTEMPTS", "1")], 3).await;
+    let err = alert_publisher::handler(&state, invocation(scheduled())).await.unwrap_err();
+    let PublishError::Undelivered { count, ref reason } = err else { panic!("{err}") };
+    assert!(count > 0 && count < 30, "{err}");
+    assert!(reason.contains("InternalFailure"), "{err}");
+    assert_eq!(emulator.call_counts()["PutEvents"], 3, "every batch was tried");
+    let first = published_ids(&emulator);
+    assert_eq!(first.len() + count, 30, "every alert was either accepted or reported undelivered");
+
+    // Lambda's retry of the same event, with EventBridge healthy again, delivers the whole set.
+    emulator.set_faults(FaultConfig::default()).unwrap();
+    let summary = alert_publisher::handler(&state, invocation(scheduled())).await.unwrap();
+    assert_eq!(summary.published, 30);
+    let all = published_ids(&emulator);
+    assert_eq!(unique(&all[first.len()..]).len(), 30);
+    assert!(unique(&first).is_subset(&unique(&all[first.len()..])), "the retry publishes the same ids");
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn an_event_over_the_size_limit_is_reported_and_the_others_published() {
+    let emulator = emulator().await;
+    resources(&emulator, 2, 0).await;
+    let huge = "x".repeat(300 * 1024);
+    inject_json(
+        &emulator,
+        &[
+            serde_json::json!({"ResourceArn": arn("channel/ch-000"), "AlertCode": "NOT_PROCESSED",
+                "AlertMessage": huge, "LastModifiedTime": epoch("2026-11-25T05:55:00Z")}),
+            serde_json::json!({"ResourceArn": arn("channel/ch-001"), "AlertCode": "NOT_PROCESSED",
+                "AlertMessage": "small", "LastModifiedTime": epoch("2026-11-25T05:55:00Z")}),
+        ],
+    )
+    .await;
+    let state = state(&emulator, &[], 3).await;
+    let err = alert_publisher::handler(&state, invocation(scheduled())).await.unwrap_err();
+    assert!(matches!(err, PublishError::Undelivered { count: 1, .. }), "{err}");
+    assert!(err.to_string().contains("over PutEvents' 262144-byte limit"), "{err}");
+    let events = emulator.accepted_events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["detail"]["ResourceName"], "ch-001");
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn eventbridge_refusing_every_call_fails_the_run_without_trying_every_batch() {
+    let emulator = emulator().await;
+    resources(&emulator, 25, 0).await;
+    let times = times_in_window(25);
+    let alerts: Vec<(String, String)> = (0..25).map(|i| (format!("channel/ch-{i:03}"), times[i].clone())).collect();
+    let refs: Vec<(&str, &str, &str)> = alerts.iter().map(|(r, t)| (r.as_str(), "NOT_PROCESSED", t.as_str())).collect();
+    inject(&emulator, &refs).await;
+    emulator
+        .set_faults(FaultConfig { error_rate: 1.0, operations: vec!["PutEvents".into()], ..Default::default() })
+        .unwrap();
+    let state = state(&emulator, &[("PUT_EVENTS_MAX_ATTEMPTS", "2")], 2).await;
+    let err = alert_publisher::handler(&state, invocation(scheduled())).await.unwrap_err();
+    assert!(matches!(err, PublishError::Undelivered { count: 25, .. }), "{err}");
+    // The first batch: 2 attempts of our own, each with 2 SDK attempts; the other two batches
+    // were not sent into a failing service.
+    assert_eq!(emulator.call_counts()["PutEvents"], 4);
+    assert!(emulator.accepted_events().is_empty());
     emulator.stop().await;
 }

@@ -89,11 +89,21 @@ pub struct State {
 }
 
 impl State {
+    /// State from ready clients and settings.
+    pub fn new(clients: AwsClients, settings: Settings) -> Self {
+        Self { clients, settings }
+    }
+
+    /// The run's rate limit, shared by every MediaTailor call of the run.
+    fn limiter(&self) -> RateLimiter {
+        RateLimiter::per_second(self.settings.max_requests_per_second)
+    }
+
     /// Reads the configuration from the environment and builds the clients.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let settings = Settings::read(EnvReader::from_process())?;
         let clients = AwsClients::load(&settings.clients).await;
-        Ok(Self { clients, settings })
+        Ok(Self::new(clients, settings))
     }
 }
 
@@ -197,12 +207,19 @@ pub async fn handler(
     let time = event.payload.time.ok_or(PublishError::MissingTime)?;
     let window = AlertWindow::for_run(time, settings.poll_interval, settings.lag, settings.lookback);
     tracing::info!(window_start = %window.start, window_end = %window.end, "polling MediaTailor alerts");
-    let resources = enumerate(state).await.map_err(PublishError::Enumerate)?;
-    let polled = poll(state, &resources).await;
-    let mut summary = publish(state, window, &resources, &polled).await?;
+    // One limiter paces the whole run: listing and polling alike.
+    let limiter = state.limiter();
+    let resources = enumerate_paced(state, &limiter).await.map_err(PublishError::Enumerate)?;
+    let polled = poll_paced(state, &limiter, &resources).await;
+    // Publish what was read even when some resources could not be read: the retry publishes
+    // them (and repeats the rest, which consumers drop by AlertId).
+    let published = publish(state, window, &resources, &polled).await;
+    for (arn, err) in &polled.failed {
+        tracing::error!(resource = %arn, error = %err, "ListAlerts failed after the SDK's retries; the run will fail");
+    }
+    let mut summary = published?;
     summary.vanished_resources = polled.vanished.clone();
-    if let Some((arn, first)) = polled.failed.first() {
-        tracing::error!(resource = %arn, error = %first, failed = polled.failed.len(), "ListAlerts failed");
+    if let Some((_, first)) = polled.failed.first() {
         return Err(PublishError::Poll { count: polled.failed.len(), first: first.clone() });
     }
     tracing::info!(
@@ -210,66 +227,112 @@ pub async fn handler(
         seen = summary.alerts_seen,
         outside_window = summary.skipped_outside_window,
         duplicates = summary.skipped_duplicates,
+        vanished = summary.vanished_resources.len(),
         "alerts published"
     );
     Ok(summary)
 }
 
+/// One page of a list call: its items and the next page's token.
+type Page<T> = (Vec<T>, Option<String>);
+
+/// Reads every page of a MediaTailor list, each call paced by the run's rate limit.
+///
+/// Stops when the token is absent or empty, or repeats the one just sent (as the SDK's own
+/// paginators do), so a misbehaving service cannot keep it looping.
+async fn all_pages<T, F, Fut>(limiter: &RateLimiter, mut fetch: F) -> Result<Vec<T>, AwsCallError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>, AwsCallError>>,
+{
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        limiter.acquire().await;
+        let (page, next) = fetch(token.clone()).await?;
+        items.extend(page);
+        match next {
+            Some(next) if !next.is_empty() && token.as_deref() != Some(next.as_str()) => token = Some(next),
+            _ => return Ok(items),
+        }
+    }
+}
+
 /// Every channel and source location (all pages), and their VOD sources when configured.
 pub async fn enumerate(state: &State) -> Result<Vec<Resource>, AwsCallError> {
+    enumerate_paced(state, &state.limiter()).await
+}
+
+async fn enumerate_paced(state: &State, limiter: &RateLimiter) -> Result<Vec<Resource>, AwsCallError> {
     let mt = &state.clients.mediatailor;
     let mut resources = Vec::new();
-    let mut channels = mt.list_channels().into_paginator().items().send();
-    while let Some(channel) = channels.next().await {
-        let channel = channel.map_err(|e| AwsCallError::from_sdk("ListChannels", &e))?;
-        resources.push(Resource { kind: ResourceKind::Channel, arn: channel.arn().to_owned() });
-    }
-    let mut locations = mt.list_source_locations().into_paginator().items().send();
-    let mut location_names = Vec::new();
-    while let Some(location) = locations.next().await {
-        let location = location.map_err(|e| AwsCallError::from_sdk("ListSourceLocations", &e))?;
-        resources.push(Resource { kind: ResourceKind::SourceLocation, arn: location.arn().to_owned() });
-        location_names.push(location.source_location_name().to_owned());
-    }
+    let channels = all_pages(limiter, |token| async move {
+        let page = mt
+            .list_channels()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("ListChannels", &e))?;
+        Ok((page.items().iter().map(|c| c.arn().to_owned()).collect(), page.next_token().map(str::to_owned)))
+    })
+    .await?;
+    resources.extend(channels.into_iter().map(|arn| Resource { kind: ResourceKind::Channel, arn }));
+    let locations = all_pages(limiter, |token| async move {
+        let page = mt
+            .list_source_locations()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("ListSourceLocations", &e))?;
+        let items = page.items().iter().map(|l| (l.arn().to_owned(), l.source_location_name().to_owned())).collect();
+        Ok((items, page.next_token().map(str::to_owned)))
+    })
+    .await?;
+    let names: Vec<String> = locations.iter().map(|(_, name)| name.clone()).collect();
+    resources.extend(locations.into_iter().map(|(arn, _)| Resource { kind: ResourceKind::SourceLocation, arn }));
     if state.settings.include_vod_sources {
-        for name in location_names {
-            let mut sources = mt.list_vod_sources().source_location_name(&name).into_paginator().items().send();
-            while let Some(source) = sources.next().await {
-                match source {
-                    Ok(source) => {
-                        resources.push(Resource { kind: ResourceKind::VodSource, arn: source.arn().to_owned() })
-                    }
-                    Err(e) => {
-                        let err = AwsCallError::from_sdk("ListVodSources", &e);
-                        // Deleted since it was listed: nothing of it to poll.
-                        if err.class == ErrorClass::NotFound {
-                            tracing::info!(source_location = %name, "source location vanished; skipped");
-                            break;
-                        }
-                        return Err(err);
-                    }
+        for name in &names {
+            let sources = all_pages(limiter, |token| async move {
+                let page = mt
+                    .list_vod_sources()
+                    .source_location_name(name)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| AwsCallError::from_sdk("ListVodSources", &e))?;
+                Ok((page.items().iter().map(|v| v.arn().to_owned()).collect(), page.next_token().map(str::to_owned)))
+            })
+            .await;
+            match sources {
+                Ok(arns) => {
+                    resources.extend(arns.into_iter().map(|arn| Resource { kind: ResourceKind::VodSource, arn }))
                 }
+                // Deleted since it was listed: it has no VOD sources left to poll.
+                Err(err) if err.class == ErrorClass::NotFound => {
+                    tracing::info!(source_location = %name, "source location vanished before its VOD sources were listed; skipped");
+                }
+                Err(err) => return Err(err),
             }
         }
     }
     Ok(resources)
 }
 
-/// ListAlerts (all pages) for each resource, with bounded concurrency and a rate limit.
+/// ListAlerts (all pages) for each resource, with bounded concurrency and the rate limit.
 pub async fn poll(state: &State, resources: &[Resource]) -> Polled {
-    let limiter = RateLimiter::per_second(state.settings.max_requests_per_second);
-    let results: Vec<(String, Result<Vec<Alert>, AwsCallError>)> = futures::stream::iter(resources)
-        .map(|resource| {
-            let limiter = &limiter;
-            async move { (resource.arn.clone(), list_alerts(state, limiter, &resource.arn).await) }
-        })
+    poll_paced(state, &state.limiter(), resources).await
+}
+
+async fn poll_paced(state: &State, limiter: &RateLimiter, resources: &[Resource]) -> Polled {
+    let results: Vec<(usize, Result<Vec<Alert>, AwsCallError>)> = futures::stream::iter(resources.iter().enumerate())
+        .map(|(index, resource)| async move { (index, list_alerts(state, limiter, &resource.arn).await) })
         .buffer_unordered(state.settings.concurrency)
         .collect()
         .await;
-    let mut by_arn: BTreeMap<String, Result<Vec<Alert>, AwsCallError>> = results.into_iter().collect();
+    let mut by_index: BTreeMap<usize, Result<Vec<Alert>, AwsCallError>> = results.into_iter().collect();
     let mut polled = Polled::default();
-    for resource in resources {
-        match by_arn.remove(&resource.arn) {
+    for (index, resource) in resources.iter().enumerate() {
+        match by_index.remove(&index) {
             Some(Ok(alerts)) => polled.alerts.extend(alerts),
             Some(Err(err)) if err.class == ErrorClass::NotFound => {
                 tracing::info!(resource = %resource.arn, "resource vanished before its alerts were read; skipped");
@@ -283,39 +346,41 @@ pub async fn poll(state: &State, resources: &[Resource]) -> Polled {
 }
 
 async fn list_alerts(state: &State, limiter: &RateLimiter, arn: &str) -> Result<Vec<Alert>, AwsCallError> {
-    let mut alerts = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        limiter.acquire().await;
-        let page = state
-            .clients
-            .mediatailor
+    let mt = &state.clients.mediatailor;
+    all_pages(limiter, |token| async move {
+        let page = mt
             .list_alerts()
             .resource_arn(arn)
-            .set_next_token(token.take())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| AwsCallError::from_sdk("ListAlerts", &e))?;
-        for item in page.items() {
-            let time = item.last_modified_time();
-            let last_modified_time =
-                DateTime::<Utc>::from_timestamp(time.secs(), time.subsec_nanos()).unwrap_or_default();
-            alerts.push(Alert {
-                alert_code: item.alert_code().to_owned(),
-                alert_message: item.alert_message().to_owned(),
-                last_modified_time,
-                resource_arn: item.resource_arn().to_owned(),
-                related_resource_arns: item.related_resource_arns().to_vec(),
-            });
-        }
-        match page.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-            _ => return Ok(alerts),
-        }
-    }
+        let alerts = page
+            .items()
+            .iter()
+            .map(|item| {
+                let time = item.last_modified_time();
+                Alert {
+                    alert_code: item.alert_code().to_owned(),
+                    alert_message: item.alert_message().to_owned(),
+                    // Out of chrono's range means decades away: outside every window.
+                    last_modified_time: DateTime::<Utc>::from_timestamp(time.secs(), time.subsec_nanos())
+                        .unwrap_or_default(),
+                    resource_arn: item.resource_arn().to_owned(),
+                    related_resource_arns: item.related_resource_arns().to_vec(),
+                }
+            })
+            .collect();
+        Ok((alerts, page.next_token().map(str::to_owned)))
+    })
+    .await
 }
 
 /// Publishes the window's alerts, each once, retrying entries that come back failed.
+///
+/// Every batch is tried even when an earlier one kept failed entries, so one bad entry delays
+/// no other alert; only a whole call that still fails after every attempt (EventBridge itself
+/// refusing) stops the rest, which would fail the same way. Anything undelivered fails the run.
 pub async fn publish(
     state: &State,
     window: AlertWindow,
@@ -362,18 +427,58 @@ pub async fn publish(
             alert_id: detail.alert_id,
         });
     }
-    for batch in alerts::batches(entries)? {
-        summary.published += send_batch(state, batch).await?;
+    let mut undelivered = 0;
+    let mut reason: Option<String> = None;
+    // An entry PutEvents can never accept must not hold back the others: set it aside, report it.
+    let (entries, oversized): (Vec<_>, Vec<_>) =
+        entries.into_iter().partition(|e| e.size() <= alerts::MAX_BYTES_PER_CALL);
+    for entry in oversized {
+        let err = alerts::EntryTooLarge { size: entry.size(), alert_id: entry.alert_id };
+        tracing::error!(alert_id = %err.alert_id, size = err.size, "alert event over PutEvents' size limit; not sent");
+        undelivered += 1;
+        reason.get_or_insert_with(|| err.to_string());
+    }
+    let mut batches = alerts::batches(entries)?.into_iter();
+    while let Some(batch) = batches.next() {
+        let outcome = send_batch(state, batch).await;
+        summary.published += outcome.delivered;
+        if outcome.undelivered > 0 {
+            undelivered += outcome.undelivered;
+            reason.get_or_insert(outcome.reason);
+        }
+        if outcome.call_failed {
+            let rest: usize = batches.by_ref().map(|b| b.len()).sum();
+            if rest > 0 {
+                tracing::error!(not_sent = rest, "PutEvents keeps failing; the remaining batches were not sent");
+            }
+            undelivered += rest;
+        }
+    }
+    if undelivered > 0 {
+        return Err(PublishError::Undelivered { count: undelivered, reason: reason.unwrap_or_default() });
     }
     Ok(summary)
 }
 
+/// What became of one batch.
+struct BatchOutcome {
+    /// Entries EventBridge accepted.
+    delivered: usize,
+    /// Entries still failed after every attempt.
+    undelivered: usize,
+    /// The last failure's reason.
+    reason: String,
+    /// The last attempt failed as a whole call (not entry by entry).
+    call_failed: bool,
+}
+
 /// Sends one batch; entries that come back failed are sent again with backoff.
-async fn send_batch(state: &State, mut pending: Vec<EventEntry>) -> Result<usize, PublishError> {
+async fn send_batch(state: &State, mut pending: Vec<EventEntry>) -> BatchOutcome {
     let settings = &state.settings;
     let total = pending.len();
     let mut attempt = 0;
-    let mut last_reason = String::new();
+    let mut reason = String::new();
+    let mut call_failed = false;
     while !pending.is_empty() && attempt < settings.put_events_attempts {
         if attempt > 0 {
             // 100 ms, 200 ms, 400 ms, ... between attempts.
@@ -397,13 +502,14 @@ async fn send_batch(state: &State, mut pending: Vec<EventEntry>) -> Result<usize
             .collect();
         match state.clients.eventbridge.put_events().set_entries(Some(request)).send().await {
             Ok(output) => {
+                call_failed = false;
                 let results = output.entries();
                 let mut still = Vec::new();
                 for (i, entry) in pending.into_iter().enumerate() {
                     match results.get(i) {
                         Some(result) if result.event_id().is_some() => {}
                         Some(result) => {
-                            last_reason = format!(
+                            reason = format!(
                                 "{}: {}",
                                 result.error_code().unwrap_or("UnknownError"),
                                 result.error_message().unwrap_or_default()
@@ -411,19 +517,20 @@ async fn send_batch(state: &State, mut pending: Vec<EventEntry>) -> Result<usize
                             still.push(entry);
                         }
                         None => {
-                            last_reason = "PutEvents answered fewer entries than sent".into();
+                            reason = "PutEvents answered fewer entries than sent".into();
                             still.push(entry);
                         }
                     }
                 }
                 if !still.is_empty() {
-                    tracing::warn!(failed = still.len(), attempt, reason = %last_reason, "PutEvents entries failed; retrying them");
+                    tracing::warn!(failed = still.len(), attempt, reason = %reason, "PutEvents entries failed; retrying them");
                 }
                 pending = still;
             }
             Err(e) => {
                 let err = AwsCallError::from_sdk("PutEvents", &e);
-                last_reason = err.to_string();
+                reason = err.to_string();
+                call_failed = true;
                 tracing::warn!(attempt, error = %err, "PutEvents failed");
                 if !err.is_retryable() {
                     break;
@@ -431,13 +538,11 @@ async fn send_batch(state: &State, mut pending: Vec<EventEntry>) -> Result<usize
             }
         }
     }
-    if pending.is_empty() {
-        Ok(total)
-    } else {
+    if !pending.is_empty() {
         let ids: Vec<&str> = pending.iter().map(|e| e.alert_id.as_str()).collect();
-        tracing::error!(undelivered = pending.len(), alert_ids = ?ids, reason = %last_reason, "alerts not delivered");
-        Err(PublishError::Undelivered { count: pending.len(), reason: last_reason })
+        tracing::error!(undelivered = pending.len(), alert_ids = ?ids, reason = %reason, "alerts not delivered");
     }
+    BatchOutcome { delivered: total - pending.len(), undelivered: pending.len(), reason, call_failed }
 }
 
 #[cfg(test)]
@@ -465,6 +570,54 @@ mod tests {
         assert_eq!(settings.poll_interval, Duration::minutes(15));
         assert_eq!(settings.lookback, Duration::days(1));
         assert!(settings.include_vod_sources);
+    }
+
+    /// Pages answered by a fake list call: (items, next token) per call.
+    async fn read_pages(pages: Vec<(Vec<u32>, Option<&'static str>)>) -> (Result<Vec<u32>, AwsCallError>, usize) {
+        let limiter = RateLimiter::per_second(1000);
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let result = all_pages(&limiter, |_token| {
+            let call = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let page = pages.get(call).cloned();
+            async move {
+                let (items, next) = page.unwrap_or_default();
+                Ok((items, next.map(str::to_owned)))
+            }
+        })
+        .await;
+        (result, calls.into_inner())
+    }
+
+    #[tokio::test]
+    async fn all_pages_follows_tokens_and_stops_on_an_absent_empty_or_repeated_one() {
+        let (items, calls) = read_pages(vec![(vec![1, 2], Some("a")), (vec![3], Some("b")), (vec![4], None)]).await;
+        assert_eq!((items.unwrap(), calls), (vec![1, 2, 3, 4], 3));
+        let (items, calls) = read_pages(vec![(vec![1], Some("a")), (vec![2], Some(""))]).await;
+        assert_eq!((items.unwrap(), calls), (vec![1, 2], 2));
+        // A service answering the token it was given would otherwise loop for ever.
+        let (items, calls) = read_pages(vec![(vec![1], Some("a")), (vec![2], Some("a")), (vec![3], None)]).await;
+        assert_eq!((items.unwrap(), calls), (vec![1, 2], 2));
+    }
+
+    #[tokio::test]
+    async fn all_pages_stops_at_the_first_failed_call() {
+        let limiter = RateLimiter::per_second(1000);
+        let mut calls = 0;
+        let result: Result<Vec<u32>, _> = all_pages(&limiter, |_token| {
+            calls += 1;
+            async {
+                Err(AwsCallError {
+                    operation: "ListAlerts",
+                    class: ErrorClass::NotFound,
+                    status: Some(404),
+                    code: Some("NotFoundException".into()),
+                    message: "gone".into(),
+                })
+            }
+        })
+        .await;
+        assert_eq!(result.unwrap_err().class, ErrorClass::NotFound);
+        assert_eq!(calls, 1);
     }
 
     #[test]

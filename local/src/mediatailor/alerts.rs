@@ -139,12 +139,11 @@ pub(crate) fn list(ctx: &Context<'_>, store: &mut Store, arn: &str) -> Result<Ve
         }
         _ => return Err(missing()),
     };
+    // The order ListAlerts pages in (see ops.rs): resource, code, message, time.
     alerts.sort_by(|a, b| {
-        (a.resource_arn.as_str(), a.alert_code.as_str(), a.alert_message.as_str()).cmp(&(
-            b.resource_arn.as_str(),
-            b.alert_code.as_str(),
-            b.alert_message.as_str(),
-        ))
+        (a.resource_arn.as_str(), a.alert_code.as_str(), a.alert_message.as_str())
+            .cmp(&(b.resource_arn.as_str(), b.alert_code.as_str(), b.alert_message.as_str()))
+            .then(a.last_modified_time.total_cmp(&b.last_modified_time))
     });
     Ok(alerts)
 }

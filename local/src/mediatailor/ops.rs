@@ -126,7 +126,12 @@ pub(crate) fn execute(
             let arn =
                 query_value(query, "resourceArn").ok_or_else(|| ApiError::bad_request("resourceArn is required"))?;
             let items = alerts::list(ctx, store, arn)?;
-            let keyed = items.into_iter().enumerate().map(|(i, a)| (format!("{i:08}"), a));
+            // Keyed by what identifies an alert, in the order `list` sorts by ('\0' keeps the
+            // tuple order), so a token stays valid while alerts appear or clear between pages.
+            let keyed = items.into_iter().map(|a| {
+                let millis = (a.last_modified_time * 1000.0).round().max(0.0) as u64;
+                (format!("{}\0{}\0{}\0{millis:020}", a.resource_arn, a.alert_code, a.alert_message), a)
+            });
             page(keyed, query, 100)
         }
         Op::TagResource(arn) => {
