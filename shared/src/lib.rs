@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod clients;
 pub mod config;
 pub mod error;
+pub mod ingest;
 pub mod manifest;
 pub mod names;
 pub mod origin;
