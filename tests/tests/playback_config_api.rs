@@ -1,0 +1,689 @@
+//! playback-config-api through its handler, with API Gateway REST (v1), HTTP API (v2) and
+//! function URL events from `events/playback-config-api/`, against mediatailor-local. Every
+//! response, success or error, is checked against the API's OpenAPI document.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use lambda_http::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt};
+use mediatailor_local::{Emulator, FaultConfig};
+use playback_config_api::{OPENAPI, Route, State};
+use serde_json::{Value, json};
+use tailorflow_integration_tests::{clients, emulator, invocation};
+use tailorflow_shared::ClientSettings;
+
+const REQUEST_ID: &str = "00000000-0000-4000-8000-000000000000";
+
+fn events_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/playback-config-api")
+}
+
+/// The event file `name` as lambda_http hands it to the handler, with a Lambda context.
+fn event(name: &str) -> Request {
+    logs();
+    let path = events_dir().join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    lambda_http::request::from_str(&text)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .with_lambda_context(invocation(()).context)
+}
+
+/// A request built by hand (the shape lambda_http gives a function URL without a stage).
+fn request(method: &str, uri: &str, content_type: Option<&str>, body: &str) -> Request {
+    let mut builder = lambda_http::http::Request::builder().method(method).uri(uri);
+    if let Some(content_type) = content_type {
+        builder = builder.header(CONTENT_TYPE, content_type);
+    }
+    let body = if body.is_empty() { Body::Empty } else { Body::from(body.to_owned()) };
+    builder.body(body).unwrap().with_lambda_context(invocation(()).context)
+}
+
+fn put(name: &str, body: &Value) -> Request {
+    request("PUT", &format!("/playback-configurations/{name}"), Some("application/json"), &body.to_string())
+}
+
+fn get(uri: &str) -> Request {
+    request("GET", uri, None, "")
+}
+
+/// One answer, already checked against the OpenAPI document.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: lambda_http::http::HeaderMap,
+    body: Value,
+}
+
+impl Answer {
+    fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or_default()
+    }
+    fn field(&self) -> Option<&str> {
+        self.body["error"]["field"].as_str()
+    }
+}
+
+struct Api {
+    emulator: Emulator,
+    state: State,
+    document: Value,
+}
+
+impl Api {
+    async fn start() -> Self {
+        logs();
+        let emulator = emulator().await;
+        let state = State::new(clients(&emulator).await);
+        Self::with(emulator, state)
+    }
+
+    /// An API whose clients make one attempt, for fault tests; `backoff` sets Retry-After.
+    async fn impatient(backoff: Duration) -> Self {
+        logs();
+        let emulator = emulator().await;
+        let settings = ClientSettings {
+            max_attempts: 1,
+            initial_backoff: backoff,
+            attempt_timeout: Duration::from_millis(500),
+            operation_timeout: Duration::from_secs(2),
+            ..ClientSettings::default()
+        };
+        let state = State::new(emulator.clients(&settings).await);
+        Self::with(emulator, state)
+    }
+
+    fn with(emulator: Emulator, state: State) -> Self {
+        let document = serde_json::from_str(OPENAPI).unwrap();
+        Self { emulator, state, document }
+    }
+
+    async fn call(&self, request: Request) -> Answer {
+        let route = playback_config_api::route_of(&request);
+        let method = request.method().as_str().to_ascii_lowercase();
+        let response = playback_config_api::handler(&self.state, request).await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.body().as_ref().to_vec();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            assert_eq!(headers[CONTENT_TYPE], "application/json");
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("answer is not JSON: {e}"))
+        };
+        let answer = Answer { status, headers, body };
+        check_against_openapi(&self.document, route.as_ref(), &method, &answer);
+        if status >= 400 {
+            assert_eq!(answer.body["error"]["requestId"], REQUEST_ID, "{answer:?}");
+        }
+        answer
+    }
+
+    async fn stop(self) {
+        self.emulator.stop().await;
+    }
+}
+
+/// Follows `#/components/...` references inside the document.
+fn resolve<'d>(document: &'d Value, node: &'d Value) -> &'d Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(pointer) => {
+            let target = document
+                .pointer(pointer.trim_start_matches('#'))
+                .unwrap_or_else(|| panic!("unresolvable $ref {pointer}"));
+            resolve(document, target)
+        }
+        None => node,
+    }
+}
+
+/// A validator for `schema`, with the document's components for its `$ref`s.
+fn validator(document: &Value, schema: &Value) -> jsonschema::Validator {
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": document["components"],
+        "allOf": [schema],
+    });
+    jsonschema::draft202012::new(&root).unwrap_or_else(|e| panic!("schema does not compile: {e}"))
+}
+
+/// The response object for `status` of `method` on `route`: the operation's own, or for a
+/// method or path the document does not list, its MethodNotAllowed or NotFound response.
+fn documented_response<'d>(document: &'d Value, route: Option<&Route>, method: &str, status: u16) -> &'d Value {
+    let operation = route.and_then(|r| document["paths"][r.template()].get(method));
+    match operation {
+        Some(operation) => {
+            let response = operation["responses"]
+                .get(status.to_string())
+                .unwrap_or_else(|| panic!("{method} {:?} answered {status}, which the document does not list", route));
+            resolve(document, response)
+        }
+        None => {
+            let name = match (route, status) {
+                (Some(_), 405) => "MethodNotAllowed",
+                (None, 404) => "NotFound",
+                _ => panic!("{method} {route:?} is not in the document, and answered {status}"),
+            };
+            &document["components"]["responses"][name]
+        }
+    }
+}
+
+fn check_against_openapi(document: &Value, route: Option<&Route>, method: &str, answer: &Answer) {
+    let response = documented_response(document, route, method, answer.status);
+    for header in response.get("headers").and_then(Value::as_object).into_iter().flat_map(|h| h.keys()) {
+        let value = answer.headers.get(header.as_str()).unwrap_or_else(|| panic!("{header} missing: {answer:?}"));
+        let schema = &response["headers"][header]["schema"];
+        let value = value.to_str().unwrap();
+        let value = if schema["type"] == "integer" { json!(value.parse::<i64>().unwrap()) } else { json!(value) };
+        let errors: Vec<String> = validator(document, schema).iter_errors(&value).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "header {header}: {errors:?}");
+    }
+    match response.get("content") {
+        None => assert_eq!(answer.body, Value::Null, "{} has no content in the document", answer.status),
+        Some(content) => {
+            let schema = &content["application/json"]["schema"];
+            let errors: Vec<String> = validator(document, schema)
+                .iter_errors(&answer.body)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{method} {route:?} {}: {errors:?}\n{:#}", answer.status, answer.body);
+        }
+    }
+}
+
+fn put_body(name: &str) -> Value {
+    let request = event(name);
+    serde_json::from_slice(request.body().as_ref()).unwrap()
+}
+
+#[test]
+fn every_event_parses_as_its_api_gateway_version() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(events_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let request = event(&name);
+        let context = request.request_context_ref().unwrap_or_else(|| panic!("{name} has no request context"));
+        match (&name[..3], context) {
+            ("v1-", RequestContext::ApiGatewayV1(ctx)) => assert_eq!(ctx.stage.as_deref(), Some("prod"), "{name}"),
+            ("v2-", RequestContext::ApiGatewayV2(ctx)) => assert_eq!(ctx.stage.as_deref(), Some("prod"), "{name}"),
+            ("url", RequestContext::ApiGatewayV2(ctx)) => assert_eq!(ctx.stage.as_deref(), Some("$default"), "{name}"),
+            (_, other) => panic!("{name} parsed as {other:?}"),
+        }
+        // lambda_http puts the stage into the URI of both versions; the routes must not see it.
+        if name.starts_with("v") {
+            assert!(request.uri().path().starts_with("/prod/"), "{name}: {}", request.uri());
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 27, "one event per route and version, the malformed ones, and a function URL");
+}
+
+#[test]
+fn the_request_schema_agrees_with_the_events() {
+    let document: Value = serde_json::from_str(OPENAPI).unwrap();
+    let schema = &document["components"]["schemas"]["PutPlaybackConfigurationRequest"];
+    let validator = validator(&document, schema);
+    for good in ["v1-put", "v2-put"] {
+        let errors: Vec<String> = validator.iter_errors(&put_body(good)).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{good}: {errors:?}");
+    }
+    for bad in ["v1-put-unknown-member", "v2-put-bad-url", "v1-put-huge-body"] {
+        assert!(!validator.is_valid(&put_body(bad)), "{bad} should not match the request schema");
+    }
+    assert!(!validator.is_valid(&json!({"Tags": {}, "tags": {}})));
+    assert!(!validator.is_valid(&json!({"AvailSuppression": {"Value": "00:60:00"}})));
+    assert!(!validator.is_valid(&json!({"PersonalizationThresholdSeconds": 0})));
+}
+
+#[tokio::test]
+async fn every_route_answers_in_both_api_gateway_versions() {
+    let api = Api::start().await;
+
+    // PUT creates (v2, tags as Tags), then replaces (v1, tags as the wire's tags).
+    for name in ["v2-put", "v1-put"] {
+        let answer = api.call(event(name)).await;
+        assert_eq!(answer.status, 200, "{name}: {answer:?}");
+        let sent = put_body(name);
+        let body = &answer.body;
+        assert_eq!(body["Name"], "conf-1");
+        for member in [
+            "AdDecisionServerUrl",
+            "AvailSuppression",
+            "Bumper",
+            "CdnConfiguration",
+            "ConfigurationAliases",
+            "LivePreRollConfiguration",
+            "ManifestProcessingRules",
+            "PersonalizationThresholdSeconds",
+            "SlateAdUrl",
+            "TranscodeProfileName",
+            "VideoContentSourceUrl",
+        ] {
+            assert_eq!(body[member], sent[member], "{name}: {member}");
+        }
+        assert_eq!(body["Tags"], json!({"team": "video", "env": "prod"}), "{name}");
+        assert_eq!(body["DashConfiguration"]["MpdLocation"], "DISABLED");
+        assert_eq!(body["DashConfiguration"]["OriginManifestType"], "SINGLE_PERIOD");
+        assert!(body["DashConfiguration"]["ManifestEndpointPrefix"].is_string());
+        assert!(body["HlsConfiguration"]["ManifestEndpointPrefix"].is_string());
+        assert!(body["PlaybackConfigurationArn"].as_str().unwrap().ends_with(":playbackConfiguration/conf-1"));
+    }
+    assert_eq!(api.emulator.call_counts()["PutPlaybackConfiguration"], 2);
+
+    // What MediaTailor holds is what was put.
+    let stored = api.state.clients.mediatailor.get_playback_configuration().name("conf-1").send().await.unwrap();
+    assert_eq!(stored.personalization_threshold_seconds, Some(2));
+    assert_eq!(stored.tags.unwrap()["team"], "video");
+
+    for name in ["v1-get", "v2-get", "url-get"] {
+        let answer = api.call(event(name)).await;
+        assert_eq!(answer.status, 200, "{name}: {answer:?}");
+        assert_eq!(answer.body["Name"], "conf-1", "{name}");
+    }
+    for name in ["v1-list", "v2-list"] {
+        let answer = api.call(event(name)).await;
+        assert_eq!(answer.status, 200, "{name}: {answer:?}");
+        assert_eq!(answer.body["Items"].as_array().unwrap().len(), 1, "{name}");
+        assert_eq!(answer.body["Items"][0]["Name"], "conf-1", "{name}");
+        assert!(answer.body.get("NextToken").is_none(), "{name}");
+    }
+    for name in ["v1-openapi", "v2-openapi"] {
+        let answer = api.call(event(name)).await;
+        assert_eq!(answer.status, 200, "{name}");
+        assert_eq!(answer.body, api.document, "{name}: the served document is the checked-in one");
+    }
+
+    let answer = api.call(event("v1-delete")).await;
+    assert_eq!(answer.status, 204, "{answer:?}");
+    assert_eq!(answer.body, Value::Null);
+    let answer = api.call(event("v2-delete")).await;
+    assert_eq!((answer.status, answer.code()), (404, "PlaybackConfigurationNotFound"), "{answer:?}");
+    let answer = api.call(event("v1-get")).await;
+    assert_eq!((answer.status, answer.code()), (404, "PlaybackConfigurationNotFound"));
+    assert!(answer.body["error"]["message"].as_str().unwrap().contains("conf-1"));
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_requests_are_refused_before_mediatailor() {
+    let api = Api::start().await;
+    let cases: [(&str, u16, &str, Option<&str>); 8] = [
+        ("put-unknown-member", 400, "ValidationError", Some("AdDecisionServerURL")),
+        ("put-bad-url", 400, "ValidationError", Some("AdDecisionServerUrl")),
+        ("put-non-json", 400, "MalformedJson", None),
+        ("put-wrong-content-type", 415, "UnsupportedMediaType", None),
+        ("put-huge-body", 413, "PayloadTooLarge", None),
+        ("put-deep-json", 400, "MalformedJson", None),
+        ("wrong-method", 405, "MethodNotAllowed", None),
+        ("unknown-route", 404, "RouteNotFound", None),
+    ];
+    for version in ["v1", "v2"] {
+        for (case, status, code, field) in cases {
+            let name = format!("{version}-{case}");
+            let answer = api.call(event(&name)).await;
+            assert_eq!((answer.status, answer.code(), answer.field()), (status, code, field), "{name}: {answer:?}");
+        }
+    }
+    let answer = api.call(event("v2-wrong-method")).await;
+    assert_eq!(answer.headers[ALLOW], "GET");
+    let answer = api.call(event("v1-put-deep-json")).await;
+    assert!(answer.body["error"]["message"].as_str().unwrap().contains("recursion limit"), "{answer:?}");
+    let answer = api.call(event("v1-put-unknown-member")).await;
+    assert!(answer.body["error"]["message"].as_str().unwrap().contains("AdDecisionServerURL"), "{answer:?}");
+    assert!(
+        api.emulator.call_counts().is_empty(),
+        "nothing refused may reach MediaTailor: {:?}",
+        api.emulator.call_counts()
+    );
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn every_refusal_names_its_field_and_reaches_no_one() {
+    let api = Api::start().await;
+    let long = "a".repeat(65);
+    let cases: Vec<(Request, u16, &str, Option<&str>)> = vec![
+        (get("/playback-configurations/a%20b"), 400, "ValidationError", Some("Name")),
+        (get(&format!("/playback-configurations/{long}")), 400, "ValidationError", Some("Name")),
+        (request("DELETE", "/playback-configurations/a.b", None, ""), 400, "ValidationError", Some("Name")),
+        (put("conf-1", &json!({"Name": "conf-2"})), 400, "ValidationError", Some("Name")),
+        (put("conf-1", &json!({"Tags": {"a": "b"}, "tags": {"a": "b"}})), 400, "ValidationError", Some("Tags")),
+        (put("conf-1", &json!({"tags": {"aws:team": "x"}})), 400, "ValidationError", Some("Tags")),
+        (
+            put("conf-1", &json!({"AvailSuppression": {"Value": "00:60:00"}})),
+            400,
+            "ValidationError",
+            Some("AvailSuppression.Value"),
+        ),
+        (
+            put("conf-1", &json!({"AvailSuppression": {"Mode": "ON"}})),
+            400,
+            "ValidationError",
+            Some("AvailSuppression.Mode"),
+        ),
+        (
+            put("conf-1", &json!({"DashConfiguration": {"MpdLocation": "x"}})),
+            400,
+            "ValidationError",
+            Some("DashConfiguration.MpdLocation"),
+        ),
+        (
+            put("conf-1", &json!({"DashConfiguration": {"OriginManifestType": "x"}})),
+            400,
+            "ValidationError",
+            Some("DashConfiguration.OriginManifestType"),
+        ),
+        (
+            put("conf-1", &json!({"VideoContentSourceUrl": format!("https://o.example.com/{}", "a".repeat(500))})),
+            400,
+            "ValidationError",
+            Some("VideoContentSourceUrl"),
+        ),
+        (
+            put("conf-1", &json!({"AdDecisionServerUrl": format!("https://a.example.com/{}", "a".repeat(25_000))})),
+            400,
+            "ValidationError",
+            Some("AdDecisionServerUrl"),
+        ),
+        (
+            put("conf-1", &json!({"PersonalizationThresholdSeconds": 0})),
+            400,
+            "ValidationError",
+            Some("PersonalizationThresholdSeconds"),
+        ),
+        (
+            put("conf-1", &json!({"LivePreRollConfiguration": {"MaxDurationSeconds": -1}})),
+            400,
+            "ValidationError",
+            Some("LivePreRollConfiguration.MaxDurationSeconds"),
+        ),
+        (
+            put("conf-1", &json!({"ManifestProcessingRules": {"AdMarkerPassthrough": {"Enabled": "yes"}}})),
+            400,
+            "ValidationError",
+            Some("ManifestProcessingRules.AdMarkerPassthrough.Enabled"),
+        ),
+        (put("conf-1", &json!({"Bumper": ["https://a.example.com"]})), 400, "ValidationError", Some("Bumper")),
+        (
+            put("conf-1", &json!({"ConfigurationAliases": {"x": {"a": "b"}}})),
+            400,
+            "ValidationError",
+            Some("ConfigurationAliases.x"),
+        ),
+        (put("conf-1", &json!(["https://ads.example.com"])), 400, "MalformedJson", None),
+        (request("PUT", "/playback-configurations/conf-1", Some("application/json"), ""), 400, "MalformedJson", None),
+        (request("PUT", "/playback-configurations/conf-1", None, "{}"), 415, "UnsupportedMediaType", None),
+        (
+            request("PUT", "/playback-configurations/conf-1", Some("application/json; charset=latin1"), "{}"),
+            415,
+            "UnsupportedMediaType",
+            None,
+        ),
+        (get("/playback-configurations?maxResults=0"), 400, "ValidationError", Some("maxResults")),
+        (get("/playback-configurations?maxResults=101"), 400, "ValidationError", Some("maxResults")),
+        (get("/playback-configurations?maxResults=ten"), 400, "ValidationError", Some("maxResults")),
+        (get("/playback-configurations?MaxResults=5"), 400, "ValidationError", Some("MaxResults")),
+        (get("/playback-configurations/conf-1?verbose=1"), 400, "ValidationError", Some("verbose")),
+        (request("POST", "/playback-configurations/conf-1", None, ""), 405, "MethodNotAllowed", None),
+        (request("PATCH", "/openapi.json", None, ""), 405, "MethodNotAllowed", None),
+        (get("/playback-configurations/"), 404, "RouteNotFound", None),
+        (get("/playback-configurations/a/b"), 404, "RouteNotFound", None),
+    ];
+    for (request, status, code, field) in cases {
+        let what = format!("{} {}", request.method(), request.uri());
+        let answer = api.call(request).await;
+        assert_eq!((answer.status, answer.code(), answer.field()), (status, code, field), "{what}: {answer:?}");
+    }
+    assert!(api.emulator.call_counts().is_empty(), "{:?}", api.emulator.call_counts());
+    let answer = api.call(request("DELETE", "/openapi.json", None, "")).await;
+    assert_eq!(answer.headers[ALLOW], "GET");
+    let answer = api.call(request("POST", "/playback-configurations/x", None, "")).await;
+    assert_eq!(answer.headers[ALLOW], "DELETE, GET, PUT");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn pages_follow_next_token_to_the_end() {
+    let api = Api::start().await;
+    let names: Vec<String> = (0..7).map(|i| format!("conf-{i:02}")).collect();
+    for name in &names {
+        let answer = api.call(put(name, &json!({"VideoContentSourceUrl": "https://origin.example.com/"}))).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
+    let mut seen = Vec::new();
+    let mut uri = "/playback-configurations?maxResults=3".to_owned();
+    for _ in 0..10 {
+        let answer = api.call(get(&uri)).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        let items = answer.body["Items"].as_array().unwrap();
+        assert!(items.len() <= 3);
+        seen.extend(items.iter().map(|i| i["Name"].as_str().unwrap().to_owned()));
+        match answer.body.get("NextToken").and_then(Value::as_str) {
+            Some(token) => uri = format!("/playback-configurations?maxResults=3&nextToken={token}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, names, "every configuration once, in order");
+
+    // A token MediaTailor does not know is the caller's to fix.
+    let answer = api.call(get("/playback-configurations?nextToken=not-a-token")).await;
+    assert_eq!(
+        (answer.status, answer.code(), answer.field()),
+        (400, "ValidationError", Some("nextToken")),
+        "{answer:?}"
+    );
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn the_default_page_is_fifty() {
+    let api = Api::start().await;
+    let client = &api.state.clients.mediatailor;
+    for i in 0..51 {
+        client.put_playback_configuration().name(format!("c{i:02}")).send().await.unwrap();
+    }
+    let answer = api.call(get("/playback-configurations")).await;
+    assert_eq!(answer.body["Items"].as_array().unwrap().len(), 50);
+    assert!(answer.body["NextToken"].is_string());
+    let answer = api.call(get("/playback-configurations?maxResults=100")).await;
+    assert_eq!(answer.body["Items"].as_array().unwrap().len(), 51);
+    assert!(answer.body.get("NextToken").is_none());
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn throttling_is_429_with_retry_after() {
+    let api = Api::impatient(Duration::from_millis(2_500)).await;
+    api.emulator
+        .set_faults(FaultConfig {
+            throttle_rate: 1.0,
+            operations: vec!["GetPlaybackConfiguration".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let answer = api.call(event("v1-get")).await;
+    assert_eq!((answer.status, answer.code()), (429, "Throttled"), "{answer:?}");
+    assert_eq!(answer.headers[RETRY_AFTER], "3", "the SDK's first backoff, rounded up");
+    let answer = api.call(event("v2-get")).await;
+    assert_eq!(answer.status, 429);
+    // Other operations are not throttled.
+    let answer = api.call(event("v2-list")).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn mediatailor_failures_are_502() {
+    let api = Api::impatient(Duration::from_millis(10)).await;
+    api.emulator.set_faults(FaultConfig { error_rate: 1.0, ..Default::default() }).unwrap();
+    for name in ["v1-get", "v2-list", "v1-put", "v2-delete"] {
+        let answer = api.call(event(name)).await;
+        assert_eq!((answer.status, answer.code()), (502, "UpstreamFailure"), "{name}: {answer:?}");
+        assert!(answer.body["error"]["message"].as_str().unwrap().contains("HTTP 500"), "{answer:?}");
+    }
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn mediatailor_timeouts_are_502() {
+    let api = Api::impatient(Duration::from_millis(10)).await;
+    // Longer than the clients' 500 ms attempt timeout.
+    api.emulator.set_faults(FaultConfig { latency_ms: 1_500, ..Default::default() }).unwrap();
+    let answer = api.call(event("v2-get")).await;
+    assert_eq!((answer.status, answer.code()), (502, "UpstreamFailure"), "{answer:?}");
+    api.stop().await;
+}
+
+/// Collects what the subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every log line of this test binary, up to DEBUG. One global subscriber, installed before
+/// any test logs: a scoped one would race with the other tests over tracing's callsite cache.
+fn logs() -> &'static Captured {
+    static LOGS: OnceLock<Captured> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        captured
+    })
+}
+
+#[tokio::test]
+async fn logs_name_the_ad_server_host_never_its_query() {
+    let api = Api::start().await;
+    for name in ["v1-put", "v2-put", "v1-put-bad-url", "v2-get", "v2-list"] {
+        api.call(event(name)).await;
+    }
+    api.emulator.set_faults(FaultConfig { error_rate: 1.0, ..Default::default() }).unwrap();
+    api.call(event("v1-put")).await;
+    let logs =
+        String::from_utf8_lossy(&logs().0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned();
+    let ours: Vec<&str> = logs.lines().filter(|l| l.contains("playback_config_api:")).collect();
+    assert!(
+        ours.iter().any(|l| l.contains("playback configuration put") && l.contains("ads_host=\"ads.example.com\"")),
+        "{logs}"
+    );
+    assert!(ours.iter().any(|l| l.contains("request refused") && l.contains("AdDecisionServerUrl")), "{logs}");
+    assert!(ours.iter().any(|l| l.contains("request failed") && l.contains("502")), "{logs}");
+    for line in &ours {
+        assert!(!line.contains("/vast") && !line.contains("/preroll"), "{line}");
+    }
+    // Up to DEBUG nothing logs the key, in this test or any other of this binary: not this
+    // function, not the SDK, not the emulator. (The SDK logs whole responses at TRACE.)
+    assert!(!logs.contains("SECRET-ADS-KEY"), "{logs}");
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_every_schema_compiles() {
+    let api = Api::start().await;
+    let answer = api.call(get("/openapi.json")).await;
+    assert_eq!(answer.status, 200);
+    let document = &api.document;
+    assert_eq!(document["openapi"], "3.1.0");
+    for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
+        let _ = validator(document, schema);
+        assert!(!name.is_empty());
+    }
+    // Every $ref in the document resolves.
+    fn refs<'v>(node: &'v Value, out: &mut Vec<&'v str>) {
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r);
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(document, &mut all);
+    assert!(all.len() > 20);
+    for r in all {
+        assert!(document.pointer(r.trim_start_matches('#')).is_some(), "{r}");
+    }
+    // Every operation documents the failures every route can answer.
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap().iter().filter(|(m, _)| *m != "parameters") {
+            for status in ["200", "400", "500"].iter().filter(|s| !(**s == "200" && method == "delete")) {
+                assert!(operation["responses"].get(*status).is_some(), "{method} {path} {status}");
+            }
+        }
+    }
+    api.stop().await;
+}
+
+#[test]
+fn the_openapi_check_refuses_answers_the_document_does_not_allow() {
+    let document: Value = serde_json::from_str(OPENAPI).unwrap();
+    let error = |code: &str| json!({"error": {"code": code, "message": "m", "requestId": REQUEST_ID}});
+    let item = Route::Item("x".into());
+    let mut json_headers = lambda_http::http::HeaderMap::new();
+    json_headers.insert(CONTENT_TYPE, "application/json".parse().unwrap());
+    let cases: Vec<(Option<&Route>, &str, u16, Value)> = vec![
+        (Some(&Route::List), "get", 200, json!({"Items": [{"Name": "x", "Unknown": 1}]})),
+        (Some(&Route::List), "get", 200, json!({"NextToken": "t"})),
+        (Some(&item), "get", 404, error("NotFound")),
+        (Some(&item), "get", 413, error("PayloadTooLarge")),
+        (Some(&item), "put", 200, error("ValidationError")),
+        (Some(&item), "delete", 204, json!({})),
+        (Some(&Route::List), "get", 400, json!({"error": {"code": "ValidationError", "message": "m"}})),
+        (
+            Some(&Route::List),
+            "get",
+            400,
+            json!({"error": {"code": "ValidationError", "message": "m", "requestId": "r", "extra": 1}}),
+        ),
+        (Some(&Route::List), "post", 405, error("MethodNotAllowed")),
+        (Some(&item), "get", 429, error("Throttled")),
+        (None, "get", 400, error("ValidationError")),
+    ];
+    for (route, method, status, body) in cases {
+        let answer = Answer { status, headers: json_headers.clone(), body: body.clone() };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            check_against_openapi(&document, route, method, &answer);
+        }));
+        assert!(outcome.is_err(), "{method} {route:?} {status} {body} should not pass the document");
+    }
+    // And the same shapes done right pass.
+    let mut allow = json_headers.clone();
+    allow.insert(ALLOW, "GET".parse().unwrap());
+    check_against_openapi(
+        &document,
+        Some(&Route::List),
+        "post",
+        &Answer { status: 405, headers: allow, body: error("MethodNotAllowed") },
+    );
+    let mut retry = json_headers.clone();
+    retry.insert(RETRY_AFTER, "1".parse().unwrap());
+    check_against_openapi(
+        &document,
+        Some(&item),
+        "get",
+        &Answer { status: 429, headers: retry, body: error("Throttled") },
+    );
+}
