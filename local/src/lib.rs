@@ -190,6 +190,11 @@ impl Emulator {
         lock(&self.app.calls).clone()
     }
 
+    /// Forgets the calls counted so far (as `DELETE /_local/calls` does).
+    pub fn reset_call_counts(&self) {
+        lock(&self.app.calls).clear();
+    }
+
     /// Replaces the faults in force (counters restart).
     pub fn set_faults(&self, config: FaultConfig) -> Result<(), EmulatorError> {
         config.validate().map_err(EmulatorError::Faults)?;

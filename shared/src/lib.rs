@@ -12,6 +12,8 @@ pub mod ingest;
 pub mod manifest;
 pub mod names;
 pub mod origin;
+pub mod pages;
+pub mod planning;
 pub mod playback_configuration;
 pub mod rate;
 pub mod telemetry;
