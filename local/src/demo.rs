@@ -1,15 +1,23 @@
-//! The local demo: an embedded emulator on an ephemeral loopback port, driven through the real
-//! `aws-sdk-mediatailor` client, with a report a person can read at a glance.
+//! The local demo: an embedded emulator on an ephemeral loopback port, and each function's own
+//! handler (the code that runs in Lambda) invoked on sample events against it, with a report a
+//! person can read at a glance.
 
 use std::fmt::Write as _;
 
-use aws_sdk_mediatailor::types::{
-    AdBreak, HlsPlaylistSettings, HttpConfiguration, HttpPackageConfiguration, MessageType, PlaybackMode,
-    RelativePosition, RequestOutputItem, ScheduleConfiguration, SlateSource, SpliceInsertMessage, Transition, Type,
-};
-use tailorflow_shared::{AwsCallError, ClientSettings};
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use aws_sdk_mediatailor::types::{HlsPlaylistSettings, PlaybackMode, RequestOutputItem};
+use lambda_http::RequestExt;
+use serde_json::{Value, json};
+use tailorflow_shared::{AwsCallError, AwsClients, ClientSettings, EnvReader};
 
 use crate::{Emulator, EmulatorOptions};
+
+/// The bucket of the sample media folder.
+const BUCKET: &str = "tailorflow-media";
+/// The source location vod-source-ingest creates for the bucket.
+const LOCATION: &str = "demo-media";
+/// The channel program-scheduler fills.
+const CHANNEL: &str = "demo-channel";
 
 /// Why the demo failed.
 #[derive(Debug, thiserror::Error)]
@@ -20,27 +28,18 @@ pub enum DemoError {
     /// A MediaTailor call failed.
     #[error(transparent)]
     Call(#[from] AwsCallError),
-    /// Building a request failed.
-    #[error("cannot build a request: {0}")]
-    Build(String),
+    /// A function's configuration or invocation failed.
+    #[error("{function}: {message}")]
+    Function {
+        /// The function.
+        function: &'static str,
+        /// What went wrong.
+        message: String,
+    },
 }
 
-fn build<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, DemoError> {
-    result.map_err(|e| DemoError::Build(e.to_string()))
-}
-
-macro_rules! call {
-    ($op:literal, $fut:expr) => {
-        $fut.await.map_err(|e| AwsCallError::from_sdk($op, &e))?
-    };
-}
-
-fn hls(path: &str) -> Result<HttpPackageConfiguration, DemoError> {
-    build(HttpPackageConfiguration::builder().path(path).source_group("hls").r#type(Type::Hls).build())
-}
-
-fn dash(path: &str) -> Result<HttpPackageConfiguration, DemoError> {
-    build(HttpPackageConfiguration::builder().path(path).source_group("dash").r#type(Type::Dash).build())
+fn failed(function: &'static str) -> impl Fn(String) -> DemoError {
+    move |message| DemoError::Function { function, message }
 }
 
 fn clock(epoch: Option<&aws_sdk_mediatailor::primitives::DateTime>) -> String {
@@ -48,6 +47,23 @@ fn clock(epoch: Option<&aws_sdk_mediatailor::primitives::DateTime>) -> String {
         .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
         .map(|t| t.format("%H:%M:%S").to_string())
         .unwrap_or_else(|| "--:--:--".into())
+}
+
+/// A Lambda invocation of `payload`, with a request id of its own.
+fn invocation<T>(payload: T) -> lambda_runtime::LambdaEvent<T> {
+    let mut context = lambda_runtime::Context::default();
+    context.request_id = uuid::Uuid::new_v4().to_string();
+    lambda_runtime::LambdaEvent::new(payload, context)
+}
+
+/// A scheduled event of now, with `detail`.
+fn scheduled_event(detail: Value) -> EventBridgeEvent<Value> {
+    let mut event = EventBridgeEvent::<Value>::default();
+    event.detail_type = "Scheduled Event".into();
+    event.source = "aws.events".into();
+    event.time = Some(chrono::Utc::now());
+    event.detail = detail;
+    event
 }
 
 /// Runs the demo and returns the report.
@@ -60,108 +76,145 @@ pub async fn run() -> Result<String, DemoError> {
 
 async fn scenario(emulator: &Emulator) -> Result<String, DemoError> {
     let clients = emulator.clients(&ClientSettings::default()).await;
-    let mt = &clients.mediatailor;
     let mut out = String::new();
-    let _ = writeln!(out, "mediatailor-local demo: emulator at {}\n", emulator.base_url());
-
-    let base_url = format!("{}/origin/tailorflow-media/", emulator.base_url());
-    call!(
-        "CreateSourceLocation",
-        mt.create_source_location()
-            .source_location_name("demo-media")
-            .http_configuration(build(HttpConfiguration::builder().base_url(&base_url).build())?)
-            .send()
-    );
-    let _ = writeln!(out, "Source location demo-media -> {base_url}");
-
-    let sources = [
-        (
-            "big-buck-bunny",
-            vec![hls("packages/big-buck-bunny/hls/index.m3u8")?, dash("packages/big-buck-bunny/dash/manifest.mpd")?],
-        ),
-        ("sintel", vec![hls("packages/sintel/hls/index.m3u8")?]),
-        ("slate-30s", vec![hls("slates/slate-30s/hls/index.m3u8")?]),
-        ("broken", vec![hls("packages/broken/hls/index.m3u8")?]),
-    ];
-    let _ = writeln!(out, "\nVOD sources");
-    for (name, packages) in sources {
-        let kinds: Vec<String> = packages.iter().map(|p| p.r#type().as_str().to_owned()).collect();
-        call!(
-            "CreateVodSource",
-            mt.create_vod_source()
-                .source_location_name("demo-media")
-                .vod_source_name(name)
-                .set_http_package_configurations(Some(packages))
-                .send()
-        );
-        let _ = writeln!(out, "  {name:<16} {}", kinds.join(" + "));
-    }
-
-    call!(
-        "CreateChannel",
-        mt.create_channel()
-            .channel_name("demo-channel")
-            .playback_mode(PlaybackMode::Loop)
-            .outputs(build(
-                RequestOutputItem::builder()
-                    .manifest_name("index")
-                    .source_group("hls")
-                    .hls_playlist_settings(HlsPlaylistSettings::builder().manifest_window_seconds(60).build())
-                    .build()
-            )?)
-            .send()
-    );
-
-    let slate = SlateSource::builder().source_location_name("demo-media").vod_source_name("slate-30s").build();
-    let mut previous: Option<&str> = None;
-    for (program, source, offsets) in [
-        ("program-1", "big-buck-bunny", vec![0, 60_060]),
-        ("program-2", "sintel", vec![20_000]),
-        ("program-3", "big-buck-bunny", vec![]),
-    ] {
-        let mut transition = Transition::builder().r#type("RELATIVE").relative_position(RelativePosition::AfterProgram);
-        if let Some(previous) = previous {
-            transition = transition.relative_program(previous);
-        }
-        let count = offsets.len() as i32;
-        let breaks: Vec<AdBreak> = offsets
-            .iter()
-            .enumerate()
-            .map(|(i, offset)| {
-                AdBreak::builder()
-                    .message_type(MessageType::SpliceInsert)
-                    .offset_millis(*offset)
-                    .slate(slate.clone())
-                    .splice_insert_message(
-                        SpliceInsertMessage::builder()
-                            .avail_num(i as i32 + 1)
-                            .avails_expected(count)
-                            .splice_event_id(i as i32 + 1)
-                            .build(),
-                    )
-                    .build()
-            })
-            .collect();
-        call!(
-            "CreateProgram",
-            mt.create_program()
-                .channel_name("demo-channel")
-                .program_name(program)
-                .source_location_name("demo-media")
-                .vod_source_name(source)
-                .schedule_configuration(ScheduleConfiguration::builder().transition(build(transition.build())?).build())
-                .set_ad_breaks(Some(breaks))
-                .send()
-        );
-        previous = Some(program);
-    }
-    call!("StartChannel", mt.start_channel().channel_name("demo-channel").send());
-
-    let schedule = call!("GetChannelSchedule", mt.get_channel_schedule().channel_name("demo-channel").send());
-    let _ = writeln!(out, "\nChannel demo-channel schedule (RUNNING, times UTC)");
+    let _ = writeln!(out, "tailorflow demo: mediatailor-local at {}", emulator.base_url());
+    let _ = writeln!(out, "Every step below is a function's own handler, invoked as Lambda would, against it.");
+    ingest(&clients, &mut out).await?;
+    schedule(&clients, &mut out).await?;
+    publish_alerts(emulator, &clients, &mut out).await?;
+    playback_configurations(&clients, &mut out).await?;
     let _ = writeln!(
         out,
-        "  {:<9} {:<10} {:<15} {:>8}  ad breaks (start, slate seconds)",
+        "\nNext: `cargo run -p mediatailor-local -- serve` keeps the emulator up for `cargo lambda watch`\n\
+         and `cargo lambda invoke --data-file events/...` (see the README)."
+    );
+    Ok(out)
+}
+
+/// vod-source-ingest on an SQS batch of S3 notifications for the sample media.
+async fn ingest(clients: &AwsClients, out: &mut String) -> Result<(), DemoError> {
+    let fail = failed("vod-source-ingest");
+    let env = EnvReader::from_pairs([
+        ("SOURCE_LOCATION_NAME", LOCATION),
+        ("AUTO_CREATE_SOURCE_LOCATION", "true"),
+        ("AWS_REGION", "us-east-1"),
+    ]);
+    let settings = vod_source_ingest::Settings::read(env).map_err(|e| fail(e.to_string()))?;
+    let state = vod_source_ingest::State { clients: clients.clone(), settings };
+    let keys = [
+        "packages/big-buck-bunny/hls/index.m3u8",
+        "packages/big-buck-bunny/dash/manifest.mpd",
+        "packages/sintel/hls/index.m3u8",
+        "packages/broken/hls/index.m3u8",
+        "slates/slate-30s/hls/index.m3u8",
+        // A packager writes these too: ignored.
+        "packages/big-buck-bunny/hls/720p/index.m3u8",
+        "packages/big-buck-bunny/hls/720p/segment_00000.ts",
+    ];
+    let records: Vec<Value> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let s3 = json!({"Records": [{
+                "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+                "eventTime": chrono::Utc::now().to_rfc3339(), "eventName": "ObjectCreated:Put",
+                "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": BUCKET, "arn": format!("arn:aws:s3:::{BUCKET}")},
+                       "object": {"key": key, "size": 1024, "eTag": format!("demo-etag-{i}")}}
+            }]});
+            json!({"messageId": format!("demo-{i}"), "eventSource": "aws:sqs", "body": s3.to_string(),
+                   "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:tailorflow-ingest"})
+        })
+        .collect();
+    let batch = json!({ "Records": records });
+    let answer = vod_source_ingest::handler(&state, invocation(batch)).await.map_err(|e| fail(e.to_string()))?;
+    let failures = answer["batchItemFailures"].as_array().map_or(0, Vec::len);
+    let _ = writeln!(
+        out,
+        "\n1. vod-source-ingest: an SQS batch of {} S3 notifications ({} to retry)",
+        keys.len(),
+        failures
+    );
+    let _ = writeln!(out, "   source location {LOCATION} created for s3://{BUCKET} (AUTO_CREATE_SOURCE_LOCATION=true)");
+    let mt = &clients.mediatailor;
+    let listed = mt
+        .list_vod_sources()
+        .source_location_name(LOCATION)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("ListVodSources", &e))?;
+    let _ = writeln!(out, "   {:<16} {:<12} paths", "VOD source", "packages");
+    for source in listed.items() {
+        let packages = source.http_package_configurations();
+        let kinds: Vec<&str> = packages.iter().map(|p| p.r#type().as_str()).collect();
+        let paths: Vec<&str> = packages.iter().map(|p| p.path()).collect();
+        let _ = writeln!(out, "   {:<16} {:<12} {}", source.vod_source_name(), kinds.join("+"), paths.join(", "));
+    }
+    let _ = writeln!(out, "   ignored: a media playlist and a segment (only entry manifests make VOD sources)");
+    Ok(())
+}
+
+/// program-scheduler fills a new channel for ten minutes, with a break every 60 s.
+async fn schedule(clients: &AwsClients, out: &mut String) -> Result<(), DemoError> {
+    let fail = failed("program-scheduler");
+    let mt = &clients.mediatailor;
+    let output = RequestOutputItem::builder()
+        .manifest_name("index")
+        .source_group("hls")
+        .hls_playlist_settings(HlsPlaylistSettings::builder().manifest_window_seconds(60).build())
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    mt.create_channel()
+        .channel_name(CHANNEL)
+        .playback_mode(PlaybackMode::Loop)
+        .outputs(output)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("CreateChannel", &e))?;
+    let env = EnvReader::from_pairs([
+        ("CHANNEL_NAME", CHANNEL),
+        ("SOURCE_LOCATION_NAME", LOCATION),
+        ("HORIZON_MINUTES", "10"),
+        ("AD_BREAK_EVERY_SECONDS", "60"),
+        ("SLATE_VOD_SOURCE_NAME", "slate-30s"),
+    ]);
+    let settings = program_scheduler::settings::Settings::read(env).map_err(|e| fail(e.to_string()))?;
+    let state = program_scheduler::State::new(clients.clone(), settings);
+    let summary = program_scheduler::handler(&state, invocation(scheduled_event(json!({}))))
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let _ = writeln!(
+        out,
+        "\n2. program-scheduler: {} programs appended to {CHANNEL}, horizon {} covered until {} (UTC)",
+        summary.programs.len(),
+        summary.horizon_end.format("%H:%M:%S"),
+        summary.scheduled_until.format("%H:%M:%S"),
+    );
+    for skipped in &summary.skipped_vod_sources {
+        let _ = writeln!(out, "   skipped {}: {}", skipped.vod_source_name, skipped.reason);
+    }
+    let moved: Vec<String> = summary
+        .programs
+        .iter()
+        .flat_map(|p| &p.ad_breaks)
+        .filter(|b| b.requested_offset_millis != b.offset_millis)
+        .map(|b| format!("{} -> {} ms", b.requested_offset_millis, b.offset_millis))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !moved.is_empty() {
+        let _ = writeln!(out, "   ad breaks moved onto segment boundaries: {}", moved.join(", "));
+    }
+    mt.start_channel().channel_name(CHANNEL).send().await.map_err(|e| AwsCallError::from_sdk("StartChannel", &e))?;
+    let schedule = mt
+        .get_channel_schedule()
+        .channel_name(CHANNEL)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("GetChannelSchedule", &e))?;
+    let _ = writeln!(out, "   schedule of {CHANNEL} (RUNNING, times UTC)");
+    let _ = writeln!(
+        out,
+        "   {:<9} {:<34} {:<15} {:>7}  ad breaks (start, slate)",
         "start", "program", "VOD source", "seconds"
     );
     for entry in schedule.items() {
@@ -178,7 +231,7 @@ async fn scenario(emulator: &Emulator) -> Result<String, DemoError> {
             .collect();
         let _ = writeln!(
             out,
-            "  {:<9} {:<10} {:<15} {:>8}  {}",
+            "   {:<9} {:<34} {:<15} {:>7}  {}",
             clock(entry.approximate_start_time()),
             entry.program_name(),
             entry.vod_source_name().unwrap_or_default(),
@@ -186,65 +239,89 @@ async fn scenario(emulator: &Emulator) -> Result<String, DemoError> {
             if breaks.is_empty() { "-".to_owned() } else { breaks.join(", ") }
         );
     }
-
-    let _ = writeln!(out, "\nAlerts on source location demo-media (computed from the media folder)");
-    let location_arn =
-        call!("DescribeSourceLocation", mt.describe_source_location().source_location_name("demo-media").send())
-            .arn()
-            .unwrap_or_default()
-            .to_owned();
-    let alerts = call!("ListAlerts", mt.list_alerts().resource_arn(&location_arn).send());
-    for alert in alerts.items() {
-        let resource = alert.resource_arn().rsplit('/').next().unwrap_or_default();
-        let _ = writeln!(out, "  {:<26} {resource}: {}", alert.alert_code(), alert.alert_message());
-    }
-
-    publish_alerts(emulator, &clients, &mut out).await?;
-
-    let _ = writeln!(
-        out,
-        "\nvod-source-ingest, program-scheduler and playback-config-api join this demo as their issues land;\n\
-         `mediatailor-local serve` keeps the emulator up for cargo-lambda."
-    );
-    Ok(out)
+    Ok(())
 }
 
-/// Runs alert-publisher's handler, as Lambda would, on a scheduled event of now.
-async fn publish_alerts(
-    emulator: &Emulator,
-    clients: &tailorflow_shared::AwsClients,
-    out: &mut String,
-) -> Result<(), DemoError> {
-    let env = tailorflow_shared::EnvReader::from_pairs([
+/// alert-publisher on a scheduled event of now.
+async fn publish_alerts(emulator: &Emulator, clients: &AwsClients, out: &mut String) -> Result<(), DemoError> {
+    let fail = failed("alert-publisher");
+    let env = EnvReader::from_pairs([
         ("EVENT_BUS_NAME", "tailorflow-alerts"),
         // The demo's alerts were raised a moment ago: no lag, and the window ends just after now.
         ("ALERT_LAG_SECONDS", "0"),
     ]);
-    let settings = alert_publisher::Settings::read(env).map_err(|e| DemoError::Build(e.to_string()))?;
-    let state = alert_publisher::State { clients: clients.clone(), settings };
-    let mut event = aws_lambda_events::event::eventbridge::EventBridgeEvent::<serde_json::Value>::default();
-    event.detail_type = "Scheduled Event".into();
-    event.source = "aws.events".into();
+    let settings = alert_publisher::Settings::read(env).map_err(|e| fail(e.to_string()))?;
+    let state = alert_publisher::State::new(clients.clone(), settings);
+    let mut event = scheduled_event(json!({}));
     event.time = Some(chrono::Utc::now() + chrono::Duration::seconds(1));
-    let invocation = lambda_runtime::LambdaEvent::new(event, lambda_runtime::Context::default());
-    let summary = alert_publisher::handler(&state, invocation).await.map_err(|e| DemoError::Build(e.to_string()))?;
+    let summary = alert_publisher::handler(&state, invocation(event)).await.map_err(|e| fail(e.to_string()))?;
     let _ = writeln!(
         out,
-        "\nalert-publisher: polled {} resources, saw {} alerts, published {} to bus tailorflow-alerts",
+        "\n3. alert-publisher: polled {} resources, saw {} alerts, published {} to bus tailorflow-alerts",
         summary.resources_scanned.values().sum::<usize>(),
         summary.alerts_seen,
         summary.published
     );
     for event in emulator.accepted_events() {
         let detail = &event["detail"];
+        let message = detail["AlertMessage"].as_str().unwrap_or_default();
+        let short: String = message.chars().take(70).collect();
         let _ = writeln!(
             out,
-            "  {} {:<26} {} {}",
+            "   {} {:<26} {:<15} {:<34} {}",
             detail["AlertId"].as_str().unwrap_or_default().get(..8).unwrap_or_default(),
             detail["AlertCode"].as_str().unwrap_or_default(),
             detail["ResourceKind"].as_str().unwrap_or_default(),
             detail["ResourceName"].as_str().unwrap_or_default(),
+            short,
         );
+    }
+    Ok(())
+}
+
+/// playback-config-api on API Gateway HTTP API (v2) requests.
+async fn playback_configurations(clients: &AwsClients, out: &mut String) -> Result<(), DemoError> {
+    let fail = failed("playback-config-api");
+    let state = playback_config_api::State::new(clients.clone());
+    let _ = writeln!(out, "\n4. playback-config-api: API Gateway HTTP API requests");
+    let content = json!({
+        "AdDecisionServerUrl": "https://ads.example.com/vast?key=SECRET&sid=[session.id]",
+        "VideoContentSourceUrl": "https://tailorflow-media.s3.us-east-1.amazonaws.com/",
+        "AvailSuppression": { "Mode": "BEHIND_LIVE_EDGE", "Value": "00:00:30" },
+        "Tags": { "team": "video" }
+    });
+    let typo = json!({ "AdDecisionServerUrl": "https://ads.example.com/vast", "VideoContentSourceURL": "https://x" });
+    let requests = [
+        ("PUT", "/playback-configurations/demo-ads", Some(content)),
+        ("PUT", "/playback-configurations/demo-typo", Some(typo)),
+        ("GET", "/playback-configurations/demo-ads", None),
+        ("GET", "/playback-configurations?maxResults=10", None),
+        ("DELETE", "/playback-configurations/demo-ads", None),
+        ("GET", "/playback-configurations/demo-ads", None),
+    ];
+    for (method, uri, body) in requests {
+        let mut builder = lambda_http::http::Request::builder().method(method).uri(uri);
+        let body = match body {
+            Some(body) => {
+                builder = builder.header("content-type", "application/json");
+                lambda_http::Body::from(body.to_string())
+            }
+            None => lambda_http::Body::Empty,
+        };
+        let request = builder.body(body).map_err(|e| fail(e.to_string()))?.with_lambda_context(invocation(()).context);
+        let response = playback_config_api::handler(&state, request).await.map_err(|e| fail(e.to_string()))?;
+        let status = response.status().as_u16();
+        let answer: Value = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+        let gist = if let Some(error) = answer.get("error") {
+            format!("{}: {}", error["code"].as_str().unwrap_or_default(), error["message"].as_str().unwrap_or_default())
+        } else if let Some(items) = answer.get("Items").and_then(Value::as_array) {
+            format!("{} configuration(s)", items.len())
+        } else if let Some(prefix) = answer.pointer("/HlsConfiguration/ManifestEndpointPrefix") {
+            format!("HLS endpoint {}", prefix.as_str().unwrap_or_default())
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "   {method:<6} {uri:<42} {status}  {gist}");
     }
     Ok(())
 }

@@ -75,8 +75,10 @@ struct ServeArgs {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tailorflow_shared::telemetry::init();
     let cli = Cli::parse();
+    // The demo's output is its report; RUST_LOG=info shows every decision behind it.
+    let default_level = if matches!(cli.command, Some(Command::Serve(_))) { "info" } else { "warn" };
+    tailorflow_shared::telemetry::init_with_default(default_level);
     match cli.command {
         Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Demo) | None => match mediatailor_local::demo::run().await {

@@ -15,22 +15,30 @@ pub enum LogFormat {
     Text,
 }
 
-/// Chooses the format and filter from the environment: pure, for tests.
-pub fn choose(lookup: impl Fn(&str) -> Option<String>) -> (LogFormat, String) {
+/// Chooses the format and filter from the environment, `default_level` when none is set: pure,
+/// for tests.
+pub fn choose(lookup: impl Fn(&str) -> Option<String>, default_level: &str) -> (LogFormat, String) {
     let in_lambda = lookup("AWS_LAMBDA_FUNCTION_NAME").is_some_and(|v| !v.is_empty());
     let wants_text = lookup("AWS_LAMBDA_LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("text"));
     let format = if in_lambda && !wants_text { LogFormat::Json } else { LogFormat::Text };
     let filter = lookup("RUST_LOG")
         .filter(|v| !v.is_empty())
         .or_else(|| lookup("AWS_LAMBDA_LOG_LEVEL").filter(|v| !v.is_empty()).map(|v| v.to_ascii_lowercase()))
-        .unwrap_or_else(|| "info".to_owned());
+        .unwrap_or_else(|| default_level.to_owned());
     (format, filter)
 }
 
-/// Installs the global subscriber once; later calls do nothing (tests call it freely).
+/// Installs the global subscriber once, at `info` unless the environment says otherwise; later
+/// calls do nothing (tests call it freely).
 pub fn init() {
-    let (format, filter) = choose(|k| std::env::var(k).ok());
-    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    init_with_default("info");
+}
+
+/// Like [`init`], with another level when neither `RUST_LOG` nor `AWS_LAMBDA_LOG_LEVEL` is set
+/// (the local demo prints a report and keeps its logs to warnings).
+pub fn init_with_default(default_level: &str) {
+    let (format, filter) = choose(|k| std::env::var(k).ok(), default_level);
+    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder
@@ -57,18 +65,19 @@ mod tests {
 
     #[test]
     fn json_under_lambda_text_locally() {
-        assert_eq!(choose(env(&[("AWS_LAMBDA_FUNCTION_NAME", "f")])).0, LogFormat::Json);
-        assert_eq!(choose(env(&[])).0, LogFormat::Text);
+        assert_eq!(choose(env(&[("AWS_LAMBDA_FUNCTION_NAME", "f")]), "info").0, LogFormat::Json);
+        assert_eq!(choose(env(&[]), "info").0, LogFormat::Text);
         assert_eq!(
-            choose(env(&[("AWS_LAMBDA_FUNCTION_NAME", "f"), ("AWS_LAMBDA_LOG_FORMAT", "Text")])).0,
+            choose(env(&[("AWS_LAMBDA_FUNCTION_NAME", "f"), ("AWS_LAMBDA_LOG_FORMAT", "Text")]), "info").0,
             LogFormat::Text
         );
     }
 
     #[test]
     fn level_from_rust_log_then_lambda_then_info() {
-        assert_eq!(choose(env(&[("RUST_LOG", "debug"), ("AWS_LAMBDA_LOG_LEVEL", "WARN")])).1, "debug");
-        assert_eq!(choose(env(&[("AWS_LAMBDA_LOG_LEVEL", "WARN")])).1, "warn");
-        assert_eq!(choose(env(&[])).1, "info");
+        assert_eq!(choose(env(&[("RUST_LOG", "debug"), ("AWS_LAMBDA_LOG_LEVEL", "WARN")]), "info").1, "debug");
+        assert_eq!(choose(env(&[("AWS_LAMBDA_LOG_LEVEL", "WARN")]), "info").1, "warn");
+        assert_eq!(choose(env(&[]), "info").1, "info");
+        assert_eq!(choose(env(&[]), "warn").1, "warn");
     }
 }
