@@ -27,7 +27,7 @@ common_env="AWS_ENDPOINT_URL=$base,AWS_REGION=us-east-1,AWS_ACCESS_KEY_ID=smoke,
 invoke() {
   local package=$1 event=$2 env=$3 port
   port=$(free_port)
-  cargo lambda watch --quiet -p "$package" --invoke-port "$port" --env-vars "$common_env,$env" \
+  cargo lambda watch --quiet -p "$package" --invoke-port "$port" --env-vars "$common_env${env:+,$env}" \
     >"/tmp/tailorflow-smoke-$package.log" 2>&1 &
   local watch=$!
   pids+=("$watch")
@@ -36,16 +36,45 @@ invoke() {
   kill "$watch" 2>/dev/null || true
 }
 
-echo "--> alert-publisher"
+passed=0
+check() { # check WHAT TEXT PATTERN: the text must match the pattern
+  if echo "$2" | grep -Eq "$3"; then passed=$((passed + 1)); else echo "FAILED: $1: $2"; exit 1; fi
+}
+describe() { curl -fsS "$base$1" -H "$sign"; }
+
+echo "--> vod-source-ingest (SQS batch of S3 notifications)"
+answer=$(invoke vod-source-ingest events/vod-source-ingest/sqs-batch.json \
+  "SOURCE_LOCATION_NAME=smoke-media,AUTO_CREATE_SOURCE_LOCATION=true")
+echo "$answer"
+check "no message to retry" "$answer" '"batchItemFailures":\[\]'
+check "big-buck-bunny became a VOD source" "$(describe /sourceLocation/smoke-media/vodSource/big-buck-bunny)" \
+  '"VodSourceName":"big-buck-bunny"'
+
+echo "--> program-scheduler (scheduled event, empty channel)"
 curl -fsS -X POST "$base/channel/smoke" -H "$sign" -H 'Content-Type: application/json' \
   -d '{"PlaybackMode":"LOOP","Outputs":[{"ManifestName":"index","SourceGroup":"hls","HlsPlaylistSettings":{"ManifestWindowSeconds":60}}]}' >/dev/null
+answer=$(invoke program-scheduler events/program-scheduler/scheduled.json \
+  "CHANNEL_NAME=smoke,SOURCE_LOCATION_NAME=smoke-media,HORIZON_MINUTES=10,AD_BREAK_EVERY_SECONDS=60")
+echo "$answer"
+check "the horizon is covered" "$answer" '"outcome":"covered"'
+check "programs were appended" "$(describe /channel/smoke/schedule)" '"ProgramName":"big-buck-bunny-'
+
+echo "--> alert-publisher (scheduled event)"
 # 05:56 UTC on the sample event's day: inside its window [05:54, 05:59).
 curl -fsS -X POST "$base/_local/alerts" -H 'Content-Type: application/json' \
   -d '{"ResourceArn":"arn:aws:mediatailor:us-east-1:123456789012:channel/smoke","AlertCode":"NOT_PROCESSED","AlertMessage":"smoke","LastModifiedTime":1795586160}' >/dev/null
 answer=$(invoke alert-publisher events/alert-publisher/scheduled.json "EVENT_BUS_NAME=smoke-bus")
 echo "$answer"
-echo "$answer" | grep -q '"published":1' || { echo "alert-publisher did not publish the alert"; exit 1; }
-events=$(curl -fsS "$base/_local/events")
-echo "$events" | grep -q '"event-bus-name":"smoke-bus"' || { echo "no event reached the bus: $events"; exit 1; }
+check "one alert published" "$answer" '"published":1'
+check "the alert reached the bus" "$(curl -fsS "$base/_local/events")" '"event-bus-name":"smoke-bus"'
 
-echo "lambda smoke: 1 passed, 0 failed"
+echo "--> playback-config-api (HTTP API v2 requests)"
+answer=$(invoke playback-config-api events/playback-config-api/v2-put.json "")
+echo "$answer"
+check "PUT answered 200" "$answer" '"statusCode":200'
+answer=$(invoke playback-config-api events/playback-config-api/v2-put-unknown-member.json "")
+check "a typo answered 400" "$answer" '"statusCode":400'
+answer=$(invoke playback-config-api events/playback-config-api/v2-get.json "")
+check "GET answered 200" "$answer" '"statusCode":200'
+
+echo "lambda smoke: $passed passed, 0 failed"
