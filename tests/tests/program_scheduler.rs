@@ -234,9 +234,12 @@ async fn a_covered_horizon_reads_and_writes_nothing_more_and_a_retry_appends_not
     let before = schedule(&emulator).await;
     assert!(!before.is_empty());
 
-    // The same event again (a retry, a duplicate delivery, a redrive): only the reads.
+    // The same event again (a retry, a duplicate delivery, a redrive; here in EventBridge
+    // Scheduler's shape): only the reads.
     emulator.reset_call_counts();
-    let again = run(&state, event).await.unwrap();
+    let mut again = event_at("scheduler-input.json", event.time.unwrap());
+    again.detail = event.detail;
+    let again = run(&state, again).await.unwrap();
     assert_eq!(again.outcome, PlanOutcome::Covered);
     assert!(again.programs.is_empty(), "{again:?}");
     assert_eq!(again.horizon_end, first.horizon_end);

@@ -140,6 +140,17 @@ async fn hls_then_dash_make_one_vod_source_and_redelivery_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_dash_only_package_makes_a_vod_source_of_its_own() {
+    let (emulator, _media) = start().await;
+    let state = state(&emulator, &[], 3).await;
+    source_location(&state).await;
+    let summary = run(&state, event("eventbridge-object-created-dash.json")).await;
+    assert_eq!(summary["created"], serde_json::json!(["packages/big-buck-bunny/dash/manifest.mpd"]));
+    assert_eq!(packages(&state, "big-buck-bunny").await, vec![both_packages()[0].clone()]);
+    emulator.stop().await;
+}
+
+#[tokio::test]
 async fn concurrent_deliveries_end_with_both_packages_and_one_source() {
     let (emulator, _media) = start().await;
     let state = state(&emulator, &[], 3).await;
