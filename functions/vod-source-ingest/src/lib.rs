@@ -243,6 +243,11 @@ pub fn object_changes(payload: &Value) -> Result<Vec<ObjectChange>, String> {
         }]);
     }
     let records = payload.get("Records").and_then(Value::as_array).ok_or("no Records and no EventBridge source")?;
+    // S3 never sends a notification without a record: an empty list is a forged or broken event,
+    // reported as such rather than answered as a successful run that did nothing.
+    if records.is_empty() {
+        return Err("Records is empty; an S3 notification carries at least one record".into());
+    }
     records
         .iter()
         .enumerate()
@@ -557,14 +562,7 @@ async fn upsert(
                     return Ok(outcome);
                 }
                 Merge::Updated(packages) => {
-                    let configs = packages.iter().map(to_sdk).collect::<Result<Vec<_>, _>>()?;
-                    mt.update_vod_source()
-                        .source_location_name(location)
-                        .vod_source_name(name)
-                        .set_http_package_configurations(Some(configs))
-                        .send()
-                        .await
-                        .map_err(|e| AwsCallError::from_sdk("UpdateVodSource", &e))?;
+                    update_packages(state, name, &packages).await?;
                     if outcome == Outcome::Unchanged {
                         outcome = Outcome::Updated;
                     }
@@ -574,6 +572,22 @@ async fn upsert(
         // Loop: read back; when the package is there (and the tags), the next round returns.
     }
     Err(RecordError::Contended(name.to_owned()))
+}
+
+/// Replaces the VOD source's package configurations with `packages`.
+async fn update_packages(state: &State, name: &str, packages: &[Package]) -> Result<(), RecordError> {
+    let configs = packages.iter().map(to_sdk).collect::<Result<Vec<_>, _>>()?;
+    state
+        .clients
+        .mediatailor
+        .update_vod_source()
+        .source_location_name(state.settings.source_location.as_str())
+        .vod_source_name(name)
+        .set_http_package_configurations(Some(configs))
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("UpdateVodSource", &e))?;
+    Ok(())
 }
 
 /// Removes the package; deletes the VOD source when it was the last one.
@@ -603,14 +617,7 @@ async fn remove_package(state: &State, name: &str, package: &Package) -> Result<
                 }
             }
             Removal::Updated(packages) => {
-                let configs = packages.iter().map(to_sdk).collect::<Result<Vec<_>, _>>()?;
-                mt.update_vod_source()
-                    .source_location_name(location)
-                    .vod_source_name(name)
-                    .set_http_package_configurations(Some(configs))
-                    .send()
-                    .await
-                    .map_err(|e| AwsCallError::from_sdk("UpdateVodSource", &e))?;
+                update_packages(state, name, &packages).await?;
                 outcome = Outcome::Updated;
             }
         }
@@ -651,5 +658,7 @@ mod tests {
         let err = object_changes(&serde_json::json!({"Records": [{"eventSource": "aws:s3"}]})).unwrap_err();
         assert!(err.contains("Records[0]/s3/bucket/name"), "{err}");
         assert!(object_changes(&serde_json::json!({"hello": 1})).is_err());
+        let err = object_changes(&serde_json::json!({"Records": []})).unwrap_err();
+        assert!(err.contains("Records is empty"), "{err}");
     }
 }
