@@ -51,6 +51,14 @@ pub enum KeyError {
         /// The key as received.
         raw: String,
     },
+    /// The key is longer than S3 allows, so no object has it: a forged or broken event.
+    #[error("the key is {len} bytes long, longer than S3's {max}-byte limit for object keys; no object has it")]
+    TooLong {
+        /// The decoded key's length in bytes.
+        len: usize,
+        /// The limit, [`MAX_KEY_BYTES`].
+        max: usize,
+    },
     /// The key is outside the configured prefix.
     #[error("the key {key:?} is not under the configured KEY_PREFIX {prefix:?}")]
     OutsidePrefix {
@@ -67,13 +75,21 @@ pub enum KeyError {
     },
 }
 
-/// Decodes a key as S3 event notifications send it: `+` is a space, `%XX` a byte of UTF-8.
+/// The longest S3 object key, in bytes of UTF-8.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// Decodes a key as S3 event notifications send it: `+` is a space, `%XX` a byte of UTF-8. A key
+/// longer than S3 allows is refused.
 pub fn decode_key(raw: &str) -> Result<String, KeyError> {
     let spaced = raw.replace('+', " ");
-    percent_decode_str(&spaced)
+    let key = percent_decode_str(&spaced)
         .decode_utf8()
         .map(|key| key.into_owned())
-        .map_err(|_| KeyError::NotUtf8 { raw: raw.to_owned() })
+        .map_err(|_| KeyError::NotUtf8 { raw: raw.to_owned() })?;
+    if key.len() > MAX_KEY_BYTES {
+        return Err(KeyError::TooLong { len: key.len(), max: MAX_KEY_BYTES });
+    }
+    Ok(key)
 }
 
 /// Where a VOD source's name comes from.
@@ -245,6 +261,11 @@ mod tests {
         assert_eq!(decode_key("a%2Bb/c%20d.mpd").unwrap(), "a+b/c d.mpd");
         assert_eq!(decode_key("caf%C3%A9/%E6%97%A5%E6%9C%AC.m3u8").unwrap(), "café/日本.m3u8");
         assert!(matches!(decode_key("bad%FF.m3u8"), Err(KeyError::NotUtf8 { .. })));
+        let longest = format!("{}.mpd", "a".repeat(MAX_KEY_BYTES - 4));
+        assert_eq!(decode_key(&longest).unwrap().len(), MAX_KEY_BYTES);
+        // 1022 bytes of "é" (2 bytes each, sent as %C3%A9) plus ".mpd": over the limit.
+        let over = format!("{}.mpd", "%C3%A9".repeat(511));
+        assert_eq!(decode_key(&over), Err(KeyError::TooLong { len: 1026, max: MAX_KEY_BYTES }));
     }
 
     #[test]

@@ -23,3 +23,103 @@ pub fn invocation<T>(payload: T) -> LambdaEvent<T> {
     context.request_id = "00000000-0000-4000-8000-000000000000".into();
     LambdaEvent::new(payload, context)
 }
+
+/// Copies the folder `from` into `to`, recursively (the sample media into a test's own folder).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    let fail = |what: &str, err: std::io::Error| -> ! { panic!("cannot copy {}: {what}: {err}", from.display()) };
+    std::fs::create_dir_all(to).unwrap_or_else(|e| fail("create", e));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| fail("read", e)) {
+        let entry = entry.unwrap_or_else(|e| fail("entry", e));
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap_or_else(|e| fail("type", e)).is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap_or_else(|e| fail("copy", e));
+        }
+    }
+}
+
+/// Client settings for tests: `max_attempts` SDK attempts, 5 ms backoff, short timeouts.
+pub fn fast_client_settings(max_attempts: u32) -> ClientSettings {
+    ClientSettings {
+        max_attempts,
+        initial_backoff: std::time::Duration::from_millis(5),
+        attempt_timeout: std::time::Duration::from_secs(5),
+        operation_timeout: std::time::Duration::from_secs(10),
+        ..ClientSettings::default()
+    }
+}
+
+/// One raw HTTP/1.1 request to the emulator's unsigned `/_local/` API: (status, body).
+pub async fn local_request(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> (u16, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = match tokio::net::TcpStream::connect(addr).await {
+        Ok(stream) => stream,
+        Err(err) => panic!("cannot connect to {addr}: {err}"),
+    };
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    if let Err(err) = stream.write_all(request.as_bytes()).await {
+        panic!("cannot send {method} {path}: {err}");
+    }
+    let mut response = Vec::new();
+    match tokio::time::timeout(std::time::Duration::from_secs(30), stream.read_to_end(&mut response)).await {
+        Ok(Ok(_)) => {}
+        other => panic!("no answer to {method} {path}: {other:?}"),
+    }
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| panic!("no HTTP head"));
+    let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("bad status: {head}"));
+    let mut rest = &response[split + 4..];
+    if !head.contains("transfer-encoding: chunked") {
+        return (status, rest.to_vec());
+    }
+    let mut body = Vec::new();
+    // Bounded by the body's size: every chunk consumes at least its size line.
+    while let Some(line_end) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&rest[..line_end]).into_owned();
+        let size = usize::from_str_radix(size_text.trim(), 16).unwrap_or_else(|_| panic!("bad chunk {size_text:?}"));
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        body.extend_from_slice(&rest[start..start + size]);
+        rest = &rest[start + size + 2..];
+    }
+    (status, body)
+}
+
+/// The emulator's whole store, from `GET /_local/state`.
+pub async fn local_state(addr: std::net::SocketAddr) -> serde_json::Value {
+    let (status, body) = local_request(addr, "GET", "/_local/state", "").await;
+    assert_eq!(status, 200, "GET /_local/state: {}", String::from_utf8_lossy(&body));
+    match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(err) => panic!("GET /_local/state is not JSON: {err}"),
+    }
+}
+
+/// The store with what differs between two equal runs removed: creation and modification
+/// times, playback URLs (they name the emulator's port), when computed alerts were first seen,
+/// when a channel was started; package configurations sorted.
+pub fn comparable(mut state: serde_json::Value) -> serde_json::Value {
+    fn strip(node: &mut serde_json::Value) {
+        match node {
+            serde_json::Value::Object(map) => {
+                for key in ["CreationTime", "LastModifiedTime", "PlaybackUrl", "started_at", "alert_first_seen"] {
+                    map.remove(key);
+                }
+                if let Some(serde_json::Value::Array(items)) = map.get_mut("HttpPackageConfigurations") {
+                    items.sort_by_key(|item| item.to_string());
+                }
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut state);
+    state
+}

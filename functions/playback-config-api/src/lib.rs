@@ -613,7 +613,14 @@ pub fn parse_put_body(body: &[u8], name: &PlaybackConfigurationName) -> Result<P
             ));
         }
     }
-    let config: PutPlaybackConfiguration = parse_value(Value::Object(members))?;
+    // `Tags` was moved to the wire's `tags` above: a type error in it names `Tags`, as every
+    // other refusal of the tags does.
+    let config: PutPlaybackConfiguration = parse_value(Value::Object(members)).map_err(|mut err| {
+        if err.field == "tags" || err.field.starts_with("tags.") {
+            err.field.replace_range(..4, "Tags");
+        }
+        err
+    })?;
     config.validate()?;
     Ok(config)
 }
@@ -763,6 +770,8 @@ mod tests {
         assert_eq!(field(br#"{"Name": 1}"#).as_deref(), Some("Name"));
         assert_eq!(field(br#"{"Nmae": "conf-1"}"#).as_deref(), Some("Nmae"));
         assert_eq!(field(br#"{"Tags": {"aws:x": "y"}}"#).as_deref(), Some("Tags"));
+        assert_eq!(field(br#"{"Tags": ["a"]}"#).as_deref(), Some("Tags"));
+        assert_eq!(field(br#"{"tags": {"a": 1}}"#).as_deref(), Some("Tags.a"));
         assert_eq!(field(br#"{"AdDecisionServerUrl": "ads.example.com"}"#).as_deref(), Some("AdDecisionServerUrl"));
         for malformed in [&b""[..], b"  ", b"nope", b"[]", b"\"x\"", b"{\"a\":", b"{} {}"] {
             let err = parse_put_body(malformed, &n).unwrap_err();

@@ -310,16 +310,18 @@ async fn handle_sqs(state: &State, run: &Run, payload: &Value) -> Result<SqsBatc
     for record in records {
         let id = record.get("messageId").and_then(Value::as_str).unwrap_or_default().to_owned();
         let body = record.get("body").and_then(Value::as_str).unwrap_or_default();
-        let changes =
-            match serde_json::from_str::<Value>(body).map_err(|e| e.to_string()).and_then(|v| object_changes(&v)) {
-                Ok(changes) => changes,
-                Err(reason) => {
-                    // A body that is not an S3 event will never become one: report it, do not retry.
-                    tracing::error!(message_id = %id, %reason, "SQS message is not an S3 event; dropped");
-                    run.summary.lock().await.failed.push(KeyNote { key: format!("sqs:{id}"), reason });
-                    continue;
-                }
-            };
+        let changes = match serde_json::from_str::<Value>(body)
+            .map_err(|e| format!("the body is not JSON: {e}"))
+            .and_then(|v| object_changes(&v))
+        {
+            Ok(changes) => changes,
+            Err(reason) => {
+                // A body that is not an S3 event will never become one: report it, do not retry.
+                tracing::error!(message_id = %id, %reason, "SQS message is not an S3 event; dropped");
+                run.summary.lock().await.failed.push(KeyNote { key: format!("sqs:{id}"), reason });
+                continue;
+            }
+        };
         if !run.process_all(state, &changes).await.is_empty() {
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id;
