@@ -77,4 +77,12 @@ check "a typo answered 400" "$answer" '"statusCode":400'
 answer=$(invoke playback-config-api events/playback-config-api/v2-get.json "")
 check "GET answered 200" "$answer" '"statusCode":200'
 
+echo "--> boto3 (botocore's own service models) against a second emulator"
+compat_port=$(free_port)
+target/debug/mediatailor-local serve --addr "127.0.0.1:$compat_port" >/tmp/tailorflow-boto3-emulator.log 2>&1 &
+pids+=($!)
+for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$compat_port/_local/health" >/dev/null 2>&1 && break; sleep 0.2; done
+python scripts/boto3_compat.py "http://127.0.0.1:$compat_port"
+passed=$((passed + 1))
+
 echo "lambda smoke: $passed passed, 0 failed"

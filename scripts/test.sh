@@ -12,7 +12,7 @@ export no_proxy="$NO_PROXY"
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "python tools in .venv (cfn-lint, cargo-lambda)"
+step "python tools in .venv (cfn-lint, cargo-lambda, schemathesis, aws-sam-cli)"
 # Reinstalled whenever scripts/requirements.txt changes (the stamp is a copy of it).
 if ! cmp -s scripts/requirements.txt .venv/requirements.stamp; then
   python3 -m venv .venv
@@ -23,6 +23,9 @@ fi
 step "cfn-lint template.yaml"
 .venv/bin/cfn-lint template.yaml
 
+step "sam validate --lint template.yaml (offline)"
+SAM_CLI_TELEMETRY=0 .venv/bin/sam validate --lint --region us-east-1 --template template.yaml
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -32,6 +35,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (debug)"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
+
+step "cargo fuzz targets (tests/fuzz), 15 s each"
+bash scripts/fuzz.sh
+
+step "schemathesis against playback-config-api through cargo-lambda"
+bash scripts/api-fuzz.sh
 
 step "functions through cargo-lambda against mediatailor-local serve"
 bash scripts/lambda-smoke.sh
