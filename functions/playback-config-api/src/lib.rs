@@ -595,6 +595,10 @@ pub fn parse_put_body(body: &[u8], name: &PlaybackConfigurationName) -> Result<P
     let Value::Object(mut members) = value else {
         return Err(ApiError::MalformedJson("the body must be a JSON object".into()));
     };
+    // The document types every member; a null would otherwise pass as "left out".
+    if let Some(field) = first_null(&members, "") {
+        return Err(ApiError::invalid(field, "must not be null; leave the member out instead"));
+    }
     if let Some(tags) = members.remove("Tags") {
         if members.contains_key("tags") {
             return Err(ApiError::invalid("Tags", "is given twice, as Tags and as tags; give it once"));
@@ -623,6 +627,18 @@ pub fn parse_put_body(body: &[u8], name: &PlaybackConfigurationName) -> Result<P
     })?;
     config.validate()?;
     Ok(config)
+}
+
+/// The path of the first `null` member in `members`, e.g. `AvailSuppression.Mode`.
+fn first_null(members: &serde_json::Map<String, Value>, prefix: &str) -> Option<String> {
+    members.iter().find_map(|(key, value)| {
+        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        match value {
+            Value::Null => Some(path),
+            Value::Object(inner) => first_null(inner, &path),
+            _ => None,
+        }
+    })
 }
 
 /// The host of `url`, for logs: no scheme, credentials, port, path or query.
@@ -771,6 +787,8 @@ mod tests {
         assert_eq!(field(br#"{"Nmae": "conf-1"}"#).as_deref(), Some("Nmae"));
         assert_eq!(field(br#"{"Tags": {"aws:x": "y"}}"#).as_deref(), Some("Tags"));
         assert_eq!(field(br#"{"Tags": ["a"]}"#).as_deref(), Some("Tags"));
+        assert_eq!(field(br#"{"VideoContentSourceUrl": null}"#).as_deref(), Some("VideoContentSourceUrl"));
+        assert_eq!(field(br#"{"AvailSuppression": {"Mode": null}}"#).as_deref(), Some("AvailSuppression.Mode"));
         assert_eq!(field(br#"{"tags": {"a": 1}}"#).as_deref(), Some("Tags.a"));
         assert_eq!(field(br#"{"AdDecisionServerUrl": "ads.example.com"}"#).as_deref(), Some("AdDecisionServerUrl"));
         for malformed in [&b""[..], b"  ", b"nope", b"[]", b"\"x\"", b"{\"a\":", b"{} {}"] {
