@@ -247,7 +247,7 @@ async fn undeliverable_events_fail_the_invocation() {
 }
 
 #[tokio::test]
-async fn a_failing_list_alerts_fails_the_run_after_the_others_are_published() {
+async fn a_transiently_failing_list_alerts_fails_the_run_before_anything_is_published() {
     let emulator = emulator().await;
     resources(&emulator, 2, 0).await;
     inject(
@@ -265,8 +265,13 @@ async fn a_failing_list_alerts_fails_the_run_after_the_others_are_published() {
         .set_faults(FaultConfig { fail_after: Some(1), operations: vec!["ListAlerts".into()], ..Default::default() })
         .unwrap();
     let err = alert_publisher::handler(&state, invocation(scheduled())).await.unwrap_err();
-    assert!(matches!(err, PublishError::Poll { count: 1, .. }), "{err}");
-    assert_eq!(emulator.accepted_events().len(), 1, "the readable resource's alert was published");
+    assert!(matches!(err, PublishError::PollTransient { count: 1, .. }), "{err}");
+    assert!(emulator.accepted_events().is_empty(), "the retry publishes the window once, not this run");
+    // Lambda's retry, once MediaTailor answers again: both alerts, each once.
+    emulator.set_faults(FaultConfig::default()).unwrap();
+    let summary = alert_publisher::handler(&state, invocation(scheduled())).await.unwrap();
+    assert_eq!(summary.published, 2);
+    assert_eq!(emulator.accepted_events().len(), 2);
     emulator.stop().await;
 }
 

@@ -598,7 +598,9 @@ async fn faults_alert_publisher_publishes_every_alert_of_the_window() {
     emulator.set_faults(FaultConfig::default()).unwrap();
     let all = published(&emulator);
     assert_eq!(distinct(&all), reference, "no alert missing, none that is not in the window");
-    assert!(all.len() <= invocations * reference.len());
+    // Transient faults fail a run before it publishes anything (or, within PutEvents, are
+    // retried entry by entry), so the retries repeat no alert.
+    assert_eq!(all.len(), reference.len(), "each alert published once across {invocations} invocations");
     eprintln!(
         "alert-publisher under faults: {invocations} invocation(s), {} events for {} alerts",
         all.len(),

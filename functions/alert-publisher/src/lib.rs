@@ -119,10 +119,21 @@ pub enum PublishError {
     /// Listing channels, source locations or VOD sources failed after the SDK's retries.
     #[error("cannot list MediaTailor resources: {0}; the run will be retried")]
     Enumerate(AwsCallError),
-    /// ListAlerts failed for some resources after the SDK's retries (404s are skipped, not
-    /// counted here).
+    /// ListAlerts was throttled or failed transiently for some resources after the SDK's retries
+    /// (404s are skipped, not counted here); nothing was published.
     #[error(
-        "ListAlerts failed for {count} resource(s), first {first}; alerts of the others were published, the run will be retried"
+        "ListAlerts failed for {count} resource(s) with a transient error, first {first}; nothing was published, the retry publishes the window once"
+    )]
+    PollTransient {
+        /// How many resources failed.
+        count: usize,
+        /// The first failure.
+        first: AwsCallError,
+    },
+    /// ListAlerts failed for some resources in a way a retry will not fix (e.g. access denied);
+    /// the other resources' alerts were published.
+    #[error(
+        "ListAlerts failed for {count} resource(s), first {first}; alerts of the others were published, check the function's permissions"
     )]
     Poll {
         /// How many resources failed.
@@ -148,6 +159,7 @@ impl From<PublishError> for Diagnostic {
         let error_type = match &err {
             PublishError::MissingTime => "InvalidEvent",
             PublishError::Enumerate(_) => "EnumerateFailed",
+            PublishError::PollTransient { .. } => "ListAlertsUnavailable",
             PublishError::Poll { .. } => "ListAlertsFailed",
             PublishError::Undelivered { .. } => "PutEventsFailed",
             PublishError::TooLarge(_) => "EventTooLarge",
@@ -212,13 +224,19 @@ pub async fn handler(
     let limiter = state.limiter();
     let resources = enumerate_paced(state, &limiter).await.map_err(PublishError::Enumerate)?;
     let polled = poll_paced(state, &limiter, &resources).await;
-    // Publish what was read even when some resources could not be read: the retry publishes
-    // them (and repeats the rest, which consumers drop by AlertId).
-    let published = publish(state, window, &resources, &polled).await;
     for (arn, err) in &polled.failed {
         tracing::error!(resource = %arn, error = %err, "ListAlerts failed after the SDK's retries; the run will fail");
     }
-    let mut summary = published?;
+    // A transient failure (throttling, a 5xx) will pass on the retry: publish nothing now, so
+    // the retry publishes the whole window once instead of repeating what this run sent.
+    let transient: Vec<&AwsCallError> = polled.failed.iter().map(|(_, e)| e).filter(|e| e.is_retryable()).collect();
+    if let Some(first) = transient.first() {
+        return Err(PublishError::PollTransient { count: transient.len(), first: (*first).clone() });
+    }
+    // A permanent failure (access denied, say) would hold the window back on every retry:
+    // publish what was read, then fail so the failure is seen; the retry repeats the published
+    // alerts, which consumers drop by AlertId.
+    let mut summary = publish(state, window, &resources, &polled).await?;
     summary.vanished_resources = polled.vanished.clone();
     if let Some((_, first)) = polled.failed.first() {
         return Err(PublishError::Poll { count: polled.failed.len(), first: first.clone() });
