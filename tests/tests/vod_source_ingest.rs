@@ -151,6 +151,37 @@ async fn a_dash_only_package_makes_a_vod_source_of_its_own() {
 }
 
 #[tokio::test]
+async fn a_batch_processed_concurrently_ends_with_every_package() {
+    let (emulator, _media) = start().await;
+    let state = state(&emulator, &[("CONCURRENCY", "8")], 3).await;
+    source_location(&state).await;
+    let keys = [
+        "packages/big-buck-bunny/hls/index.m3u8",
+        "packages/big-buck-bunny/dash/manifest.mpd",
+        "packages/sintel/hls/index.m3u8",
+        "slates/slate-30s/hls/index.m3u8",
+        "packages/broken/hls/index.m3u8",
+    ];
+    let records: Vec<Value> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            serde_json::json!({"messageId": format!("m-{i}"), "eventSource": "aws:sqs",
+                               "body": s3_event(key, "ObjectCreated:Put").to_string()})
+        })
+        .collect();
+    let response = run(&state, serde_json::json!({ "Records": records })).await;
+    assert_eq!(response, serde_json::json!({"batchItemFailures": []}));
+    // The HLS and DASH manifests of one asset, in flight together, end in one VOD source.
+    assert_eq!(packages(&state, "big-buck-bunny").await, both_packages());
+    let listed = state.clients.mediatailor.list_vod_sources().source_location_name("media").send().await.unwrap();
+    let mut names: Vec<&str> = listed.items().iter().map(|v| v.vod_source_name()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["big-buck-bunny", "broken", "sintel", "slate-30s"]);
+    emulator.stop().await;
+}
+
+#[tokio::test]
 async fn concurrent_deliveries_end_with_both_packages_and_one_source() {
     let (emulator, _media) = start().await;
     let state = state(&emulator, &[], 3).await;
@@ -174,7 +205,8 @@ async fn concurrent_deliveries_end_with_both_packages_and_one_source() {
 #[tokio::test]
 async fn sqs_batches_name_only_the_failed_messages() {
     let (emulator, _media) = start().await;
-    let state = state(&emulator, &[], 2).await;
+    // One record at a time, so the injected failure falls on sintel's CreateVodSource.
+    let state = state(&emulator, &[("CONCURRENCY", "1")], 2).await;
     source_location(&state).await;
     // The first CreateVodSource succeeds (big-buck-bunny); the next (sintel) fails for good.
     emulator

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
 use aws_sdk_mediatailor::types::{AccessConfiguration, AccessType, HttpConfiguration, HttpPackageConfiguration, Type};
+use futures::StreamExt;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
@@ -45,6 +46,8 @@ pub struct Settings {
     pub delete_on_remove: bool,
     /// `AWS_REGION` (set by Lambda): the region of auto-created source locations' BaseUrl.
     pub region: String,
+    /// `CONCURRENCY` (default 4): records processed at once within an invocation.
+    pub concurrency: usize,
     /// SDK retries and timeouts.
     pub clients: ClientSettings,
 }
@@ -60,6 +63,7 @@ impl Settings {
         let auto_create = env.flag("AUTO_CREATE_SOURCE_LOCATION", false);
         let delete_on_remove = env.flag("DELETE_ON_REMOVE", false);
         let region = env.optional_or("AWS_REGION", "us-east-1".to_owned());
+        let concurrency = env.number_in("CONCURRENCY", 4, 1, 32);
         let clients = ClientSettings::read(&mut env);
         env.finish(move || {
             Some(Self {
@@ -71,6 +75,7 @@ impl Settings {
                 auto_create_source_location: auto_create?,
                 delete_on_remove: delete_on_remove?,
                 region: region?,
+                concurrency: usize::try_from(concurrency?).ok()?,
                 clients: clients?,
             })
         })
@@ -283,7 +288,7 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Value, 
         return serde_json::to_value(response).map_err(|e| IngestError::Unrecognised(e.to_string()));
     }
     let changes = object_changes(&payload).map_err(IngestError::Unrecognised)?;
-    let retryable = run.process_all(state, &changes).await;
+    let retryable: Vec<String> = run.process_all(state, &changes).await.into_iter().flatten().collect();
     let summary = run.summary.into_inner();
     log_summary(&summary);
     if let Some(first) = retryable.first() {
@@ -306,27 +311,36 @@ fn log_summary(summary: &Summary) {
 
 async fn handle_sqs(state: &State, run: &Run, payload: &Value) -> Result<SqsBatchResponse, IngestError> {
     let records = payload.get("Records").and_then(Value::as_array).cloned().unwrap_or_default();
-    let mut response = SqsBatchResponse::default();
+    // Every message's changes, each with the index of the message it came from.
+    let mut ids = Vec::with_capacity(records.len());
+    let mut changes = Vec::new();
     for record in records {
         let id = record.get("messageId").and_then(Value::as_str).unwrap_or_default().to_owned();
         let body = record.get("body").and_then(Value::as_str).unwrap_or_default();
-        let changes = match serde_json::from_str::<Value>(body)
+        match serde_json::from_str::<Value>(body)
             .map_err(|e| format!("the body is not JSON: {e}"))
             .and_then(|v| object_changes(&v))
         {
-            Ok(changes) => changes,
+            Ok(parsed) => changes.extend(parsed.into_iter().map(|change| (ids.len(), change))),
             Err(reason) => {
                 // A body that is not an S3 event will never become one: report it, do not retry.
                 tracing::error!(message_id = %id, %reason, "SQS message is not an S3 event; dropped");
                 run.summary.lock().await.failed.push(KeyNote { key: format!("sqs:{id}"), reason });
-                continue;
             }
-        };
-        if !run.process_all(state, &changes).await.is_empty() {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
         }
+        ids.push(id);
+    }
+    let (messages, changes): (Vec<usize>, Vec<ObjectChange>) = changes.into_iter().unzip();
+    let outcomes = run.process_all(state, &changes).await;
+    // A message is retried when any of its records failed in a way a retry may fix; the
+    // others are done and leave the queue.
+    let failed: BTreeSet<usize> =
+        messages.iter().zip(&outcomes).filter(|(_, retry)| retry.is_some()).map(|(message, _)| *message).collect();
+    let mut response = SqsBatchResponse::default();
+    for message in failed {
+        let mut failure = BatchItemFailure::default();
+        failure.item_identifier = ids[message].clone();
+        response.batch_item_failures.push(failure);
     }
     Ok(response)
 }
@@ -339,25 +353,33 @@ struct Run {
 }
 
 impl Run {
-    /// Processes changes in order; returns the retryable failures.
-    async fn process_all(&self, state: &State, changes: &[ObjectChange]) -> Vec<String> {
-        let mut retryable = Vec::new();
-        for change in changes {
-            let result = self.process(state, change).await;
-            match &result {
-                Ok(outcome) => {
-                    tracing::info!(bucket = %change.bucket, key = %change.raw_key, ?outcome, "object processed")
-                }
-                Err(err) => {
-                    tracing::error!(bucket = %change.bucket, key = %change.raw_key, error = %err, retryable = err.is_retryable(), "object failed");
-                    if err.is_retryable() {
-                        retryable.push(format!("{}: {err}", change.raw_key));
+    /// Processes changes, up to `CONCURRENCY` at once; for each change, in order, why it should
+    /// be retried (`None` when it is done, or failed for good and was reported).
+    async fn process_all(&self, state: &State, changes: &[ObjectChange]) -> Vec<Option<String>> {
+        let results: Vec<Result<Outcome, RecordError>> = futures::stream::iter(changes)
+            .map(|change| self.process(state, change))
+            .buffered(state.settings.concurrency)
+            .collect()
+            .await;
+        let mut summary = self.summary.lock().await;
+        changes
+            .iter()
+            .zip(results)
+            .map(|(change, result)| {
+                let retry = match &result {
+                    Ok(outcome) => {
+                        tracing::info!(bucket = %change.bucket, key = %change.raw_key, ?outcome, "object processed");
+                        None
                     }
-                }
-            }
-            self.summary.lock().await.record(change, &result);
-        }
-        retryable
+                    Err(err) => {
+                        tracing::error!(bucket = %change.bucket, key = %change.raw_key, error = %err, retryable = err.is_retryable(), "object failed");
+                        err.is_retryable().then(|| format!("{}: {err}", change.raw_key))
+                    }
+                };
+                summary.record(change, &result);
+                retry
+            })
+            .collect()
     }
 
     async fn process(&self, state: &State, change: &ObjectChange) -> Result<Outcome, RecordError> {
