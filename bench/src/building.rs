@@ -15,6 +15,8 @@ pub const FUNCTIONS: [&str; 4] = ["vod-source-ingest", "program-scheduler", "ale
 pub const HELLO: &str = "bench-hello";
 /// Hello-world plus tracing and the AWS SDK clients, as every function sets them up.
 pub const HELLO_SDK: &str = "bench-hello-sdk";
+/// `bench-hello-sdk` started with `SSL_CERT_DIR` at an empty folder: only the CA bundle is read.
+pub const HELLO_SDK_ONE_BUNDLE: &str = "bench-hello-sdk-one-bundle";
 /// The emulator binary.
 pub const EMULATOR: &str = "mediatailor-local";
 /// A release build from cold takes minutes on a small machine; this bounds it.

@@ -24,7 +24,7 @@ use serde_json::json;
 use tailorflow_shared::ClientSettings;
 use tokio::time::Instant;
 
-use crate::building::{EMULATOR, FUNCTIONS, HELLO, HELLO_SDK, release_bin, workspace_root};
+use crate::building::{EMULATOR, FUNCTIONS, HELLO, HELLO_SDK, HELLO_SDK_ONE_BUNDLE, release_bin, workspace_root};
 use crate::cold::Target;
 use crate::error::{BenchError, Result};
 use crate::report::{ColdRow, Report, SizeRow};
@@ -77,7 +77,14 @@ async fn run() -> Result<Report> {
                 event: json!({"hello": "world"}),
                 event_label: "`{\"hello\": \"world\"}`".to_owned(),
             };
-            for target in std::iter::once(hello_sdk).chain(function_targets(emulator.base_url())?) {
+            // The same binary with only the CA bundle to read, as on Lambda's AL2023 (one file),
+            // where this machine's /etc/ssl/certs also holds a file per certificate.
+            let empty_cert_dir = scratch.path().join("empty-cert-dir");
+            std::fs::create_dir_all(&empty_cert_dir).map_err(BenchError::io("creating an empty certificate folder"))?;
+            let mut one_bundle = hello_sdk.clone();
+            one_bundle.name = HELLO_SDK_ONE_BUNDLE.to_owned();
+            one_bundle.env.push(("SSL_CERT_DIR".to_owned(), empty_cert_dir.display().to_string()));
+            for target in [hello_sdk, one_bundle].into_iter().chain(function_targets(emulator.base_url())?) {
                 eprintln!("bench: cold start of {}", target.name);
                 let measured = cold::measure(&target, COLD_RUNS, scratch.path()).await;
                 cold_rows.push(ColdRow { target, measured });
