@@ -188,7 +188,11 @@ impl Report {
             .and_then(|row| row.measured.as_ref().ok());
         let init_cause = match (sdk, one_bundle) {
             (Some(sdk), Some(one)) => format!(
-                "{init_cause} Most of that set-up is the HTTPS client loading the platform's root certificates                  (rustls-native-certs): `{HELLO_SDK_ONE_BUNDLE}`, the same binary with `SSL_CERT_DIR` at an empty                  folder so that only the CA bundle is read (as on Lambda's AL2023, where the certificates are one                  file), inits in {} against {}; this machine's /etc/ssl/certs also holds a file per certificate,                  which it reads one by one.",
+                "{init_cause} Much of that set-up is the HTTPS client loading the platform's root certificates \
+                 (rustls-native-certs): `{HELLO_SDK_ONE_BUNDLE}`, the same binary with `SSL_CERT_DIR` at an empty \
+                 folder so that only the CA bundle is read (as on Lambda's AL2023, where the certificates are one \
+                 file), inits in {} against {}; this machine's /etc/ssl/certs also holds a file per certificate, \
+                 which it reads one by one.",
                 ms(one.init),
                 ms(sdk.init),
             ),
