@@ -123,3 +123,18 @@ pub fn comparable(mut state: serde_json::Value) -> serde_json::Value {
     strip(&mut state);
     state
 }
+
+/// The BaseUrl of a source location over the sample bucket, read through the S3 API.
+pub const SAMPLE_BUCKET_BASE_URL: &str = "https://tailorflow-media.s3.us-east-1.amazonaws.com/";
+
+/// Creates source location `name` over the sample bucket, as an operator would before any
+/// delivery.
+pub async fn create_sample_source_location(mt: &aws_sdk_mediatailor::Client, name: &str) {
+    let http = match aws_sdk_mediatailor::types::HttpConfiguration::builder().base_url(SAMPLE_BUCKET_BASE_URL).build() {
+        Ok(http) => http,
+        Err(err) => panic!("cannot build the HttpConfiguration: {err}"),
+    };
+    if let Err(err) = mt.create_source_location().source_location_name(name).http_configuration(http).send().await {
+        panic!("cannot create source location {name}: {err:?}");
+    }
+}

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_sdk_mediatailor::types::{
-    HlsPlaylistSettings, HttpConfiguration, HttpPackageConfiguration, PlaybackMode, RelativePosition,
-    RequestOutputItem, ScheduleConfiguration, Transition, Type,
+    HlsPlaylistSettings, HttpPackageConfiguration, PlaybackMode, RelativePosition, RequestOutputItem,
+    ScheduleConfiguration, Transition, Type,
 };
 use chrono::{DateTime, Utc};
 use mediatailor_local::{Emulator, FaultConfig};
 use program_scheduler::settings::Settings;
 use program_scheduler::{ScheduleError, State, Summary};
-use tailorflow_integration_tests::{emulator, invocation};
+use tailorflow_integration_tests::{create_sample_source_location, emulator, invocation};
 use tailorflow_shared::planning::{BOUNDARY_TOLERANCE_MS, PlanOutcome};
 use tailorflow_shared::{ClientSettings, EnvReader};
 
@@ -65,17 +65,7 @@ fn dash(path: &str) -> HttpPackageConfiguration {
 /// channel playing `groups`.
 async fn media(emulator: &Emulator, groups: &[&str]) {
     let mt = aws_sdk_mediatailor::Client::new(&emulator.sdk_config().await);
-    mt.create_source_location()
-        .source_location_name(LOCATION)
-        .http_configuration(
-            HttpConfiguration::builder()
-                .base_url("https://tailorflow-media.s3.us-east-1.amazonaws.com/")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    create_sample_source_location(&mt, LOCATION).await;
     let sources = [
         (
             "big-buck-bunny",

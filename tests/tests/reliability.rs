@@ -21,7 +21,7 @@ use lambda_http::{Body, Request, RequestExt};
 use mediatailor_local::{Emulator, EmulatorOptions, FaultConfig};
 use serde_json::{Value, json};
 use tailorflow_integration_tests::{
-    comparable, copy_dir, fast_client_settings, invocation, local_request, local_state,
+    comparable, copy_dir, create_sample_source_location, fast_client_settings, invocation, local_request, local_state,
 };
 use tailorflow_shared::EnvReader;
 
@@ -152,17 +152,7 @@ async fn ingest_state(emulator: &Emulator, max_attempts: u32) -> vod_source_inge
 /// The source location over the sample bucket, made by an operator before any delivery.
 async fn source_location(emulator: &Emulator) {
     let mt = aws_sdk_mediatailor::Client::new(&emulator.sdk_config().await);
-    mt.create_source_location()
-        .source_location_name(LOCATION)
-        .http_configuration(
-            HttpConfiguration::builder()
-                .base_url("https://tailorflow-media.s3.us-east-1.amazonaws.com/")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    create_sample_source_location(&mt, LOCATION).await;
 }
 
 /// Delivers `payload` as Lambda does: an invocation that fails is invoked again; for an SQS

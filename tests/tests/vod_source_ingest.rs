@@ -4,10 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use aws_sdk_mediatailor::types::HttpConfiguration;
 use mediatailor_local::{Emulator, EmulatorOptions, FaultConfig};
 use serde_json::Value;
-use tailorflow_integration_tests::invocation;
+use tailorflow_integration_tests::{create_sample_source_location, invocation};
 use tailorflow_shared::{ClientSettings, EnvReader};
 use vod_source_ingest::{Settings, State};
 
@@ -46,20 +45,7 @@ async fn state(emulator: &Emulator, extra: &[(&str, &str)], max_attempts: u32) -
 
 /// The source location the ingested paths are relative to: the bucket, as MediaTailor reads it.
 async fn source_location(state: &State) {
-    state
-        .clients
-        .mediatailor
-        .create_source_location()
-        .source_location_name("media")
-        .http_configuration(
-            HttpConfiguration::builder()
-                .base_url("https://tailorflow-media.s3.us-east-1.amazonaws.com/")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    create_sample_source_location(&state.clients.mediatailor, "media").await;
 }
 
 fn event(name: &str) -> Value {
