@@ -138,3 +138,44 @@ pub async fn create_sample_source_location(mt: &aws_sdk_mediatailor::Client, nam
         panic!("cannot create source location {name}: {err:?}");
     }
 }
+
+/// What a test binary logged, captured in memory by [`captured_logs`].
+#[derive(Clone, Default)]
+pub struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    /// Everything logged so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every log line of this test binary up to `level` (the first call's), captured in memory. One
+/// global subscriber, installed before any test logs: a scoped one would race with the other
+/// tests over tracing's callsite cache.
+pub fn captured_logs(level: tracing::Level) -> &'static CapturedLogs {
+    static LOGS: std::sync::OnceLock<CapturedLogs> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let captured = CapturedLogs::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        if let Err(err) = tracing::subscriber::set_global_default(subscriber) {
+            panic!("another log subscriber is installed: {err}");
+        }
+        captured
+    })
+}

@@ -3,8 +3,6 @@
 //! response, success or error, is checked against the API's OpenAPI document.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use lambda_http::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
@@ -13,7 +11,7 @@ use lambda_http::{Body, Request, RequestExt};
 use mediatailor_local::{Emulator, FaultConfig};
 use playback_config_api::{OPENAPI, Route, State};
 use serde_json::{Value, json};
-use tailorflow_integration_tests::{clients, emulator, invocation};
+use tailorflow_integration_tests::{CapturedLogs, captured_logs, clients, emulator, invocation};
 use tailorflow_shared::ClientSettings;
 
 const REQUEST_ID: &str = "00000000-0000-4000-8000-000000000000";
@@ -540,34 +538,9 @@ async fn mediatailor_timeouts_are_502() {
 }
 
 /// Collects what the subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Every log line of this test binary, up to DEBUG. One global subscriber, installed before
-/// any test logs: a scoped one would race with the other tests over tracing's callsite cache.
-fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        captured
-    })
+/// Every log line of this test binary, up to DEBUG.
+fn logs() -> &'static CapturedLogs {
+    captured_logs(tracing::Level::DEBUG)
 }
 
 #[tokio::test]
@@ -578,8 +551,7 @@ async fn logs_name_the_ad_server_host_never_its_query() {
     }
     api.emulator.set_faults(FaultConfig { error_rate: 1.0, ..Default::default() }).unwrap();
     api.call(event("v1-put")).await;
-    let logs =
-        String::from_utf8_lossy(&logs().0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned();
+    let logs = logs().text();
     let ours: Vec<&str> = logs.lines().filter(|l| l.contains("playback_config_api:")).collect();
     assert!(
         ours.iter().any(|l| l.contains("playback configuration put") && l.contains("ads_host=\"ads.example.com\"")),

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
@@ -21,7 +21,8 @@ use lambda_http::{Body, Request, RequestExt};
 use mediatailor_local::{Emulator, EmulatorOptions, FaultConfig};
 use serde_json::{Value, json};
 use tailorflow_integration_tests::{
-    comparable, copy_dir, create_sample_source_location, fast_client_settings, invocation, local_request, local_state,
+    CapturedLogs, captured_logs, comparable, copy_dir, create_sample_source_location, fast_client_settings, invocation,
+    local_request, local_state,
 };
 use tailorflow_shared::EnvReader;
 
@@ -97,39 +98,9 @@ fn disallowed_characters() -> Vec<char> {
     chars
 }
 
-/// Every line this test binary logs at INFO and above (one global subscriber, installed once).
-fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        captured
-    })
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned()
-    }
-}
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// Every line this test binary logs at INFO and above.
+fn logs() -> &'static CapturedLogs {
+    captured_logs(tracing::Level::INFO)
 }
 
 // ---- vod-source-ingest ---------------------------------------------------------------------
