@@ -523,12 +523,10 @@ async fn faults_program_scheduler_ends_in_the_fault_free_schedule() {
     emulator.stop().await;
 }
 
-/// alert-publisher is at-least-once: a retried invocation publishes its window again. Asserted:
-/// every alert of the window is published, the distinct AlertIds equal the fault-free run's,
-/// no single invocation publishes an AlertId twice, and the invocation that succeeds publishes
-/// every AlertId exactly once. Not asserted: that the whole run publishes each AlertId once;
-/// an alert published by a failed invocation is published again by its retry (consumers drop
-/// it by AlertId).
+/// alert-publisher under transient faults: a run whose ListAlerts fails publishes nothing, so
+/// its retry publishes the window once. Asserted: every alert of the window is published, the
+/// distinct AlertIds equal the fault-free run's, no invocation publishes an AlertId twice, the
+/// invocation that succeeds publishes every AlertId, and the whole run publishes each once.
 #[tokio::test]
 async fn faults_alert_publisher_publishes_every_alert_of_the_window() {
     let reference = alert_reference().await;
