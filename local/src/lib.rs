@@ -5,6 +5,40 @@
 //! SigV4 credential scope (`mediatailor`, `events`, `s3`), as AWS routes them by host name. Any
 //! key signs: the signature is not checked, but a request without one is refused as AWS would.
 //!
+//! # Standing alone
+//!
+//! The emulator is checked by clients we did not write, so it follows the service, not
+//! tailorflow: it imports none of tailorflow's crates, and its rules come from the service model
+//! (the `aws-sdk-mediatailor` crate), the API reference and the seed API
+//! (`shared/seed/mediatailor-client-api.txt`). Resource names, for one, are any non-empty string
+//! without a `/`, since the service model sets no length or pattern on them (see
+//! `mediatailor/names.rs`); tailorflow's own stricter rule is its business, not the service's.
+//!
+//! # Layout
+//!
+//! - `server`: the one HTTP front door; routes each request by its SigV4 signing name (or to the
+//!   `/origin/` media server and the `/_local/` API), counts calls and injects faults.
+//! - [`mediatailor`]: the MediaTailor REST-JSON API.
+//!   - `mediatailor/mod.rs`: operations parsed from method and path, the store's lock, persistence
+//!     and rollback; `ops/mod.rs`: the dispatch table from operation to handler, paging and
+//!     lookups; `ops/{channels, programs, source_locations, playback_configurations, schedule,
+//!     alerts, tags}.rs`: the handlers, one file per kind of resource.
+//!   - [`mediatailor::model`]: the wire shapes; `playback_configuration`: the
+//!     PutPlaybackConfiguration request and its checks; `validate`: URL, enum, range, time and
+//!     tag checks; `names`: the resource name rule.
+//!   - `store`: every resource, saved atomically to the state file.
+//!   - `schedule`: GetChannelSchedule computed from play order and manifest durations.
+//!   - `alerts`: alerts computed from the media (MediaTailor's codes) plus injected ones.
+//!   - `media`: reads a VOD source's manifests from the media folder; `manifest`: HLS (m3u8-rs)
+//!     and DASH (dash-mpd-core) parsing; `origin`: BaseUrl to bucket and prefix, and manifest
+//!     URIs to keys, never outside the bucket.
+//! - [`eventbridge`]: `PutEvents` (awsJson1.1), with the events kept for tests.
+//! - [`s3`]: S3 reads of the media folder, and the plain HTTP origin under `/origin/`.
+//! - [`faults`]: injected latency, throttling, server errors and failed event entries.
+//! - `local_api`: the test-only `/_local/` API (health, events, alerts, faults, calls, state).
+//! - `wire`: query strings, path segments and JSON bodies in; REST-JSON, awsJson1.1 and S3 XML
+//!   answers out.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), mediatailor_local::EmulatorError> {
 //! let emulator = mediatailor_local::Emulator::start(Default::default()).await?;
@@ -13,7 +47,6 @@
 //! # Ok(()) }
 //! ```
 
-pub mod demo;
 pub mod eventbridge;
 pub mod faults;
 mod local_api;
@@ -217,12 +250,6 @@ impl Emulator {
             .endpoint_url(&self.base_url)
             .load()
             .await
-    }
-
-    /// Every client tailorflow uses, pointed at this emulator (S3 path-style).
-    pub async fn clients(&self, settings: &tailorflow_shared::ClientSettings) -> tailorflow_shared::AwsClients {
-        let settings = tailorflow_shared::ClientSettings { s3_force_path_style: true, ..settings.clone() };
-        tailorflow_shared::AwsClients::from_sdk_config(&self.sdk_config().await, &settings)
     }
 
     /// Stops accepting requests and waits for the server to finish.

@@ -1,5 +1,4 @@
-//! The `mediatailor-local` command: `serve` runs the emulator; `demo` (the default) runs the
-//! local demo.
+//! The `mediatailor-local` command: `serve` runs the emulator until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use mediatailor_local::{Emulator, EmulatorOptions, FaultConfig, sample_media_dir};
+use tracing_subscriber::EnvFilter;
 
 /// An offline AWS Elemental MediaTailor (with EventBridge PutEvents and S3 reads of a folder)
 /// for the real AWS SDKs, CLI and cargo-lambda to talk to.
@@ -14,14 +14,11 @@ use mediatailor_local::{Emulator, EmulatorOptions, FaultConfig, sample_media_dir
 #[command(name = "mediatailor-local", version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Command,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run the local demo (the default): an embedded emulator on an ephemeral port, resources
-    /// created through the AWS SDK, and a report of what happened.
-    Demo,
     /// Serve the emulator until Ctrl-C. Point the SDKs at it with
     /// AWS_ENDPOINT_URL=http://ADDR (any access key; S3 needs path-style addressing).
     Serve(Box<ServeArgs>),
@@ -76,22 +73,22 @@ struct ServeArgs {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The demo's output is its report; RUST_LOG=info shows every decision behind it.
-    let default_level = if matches!(cli.command, Some(Command::Serve(_))) { "info" } else { "warn" };
-    tailorflow_shared::telemetry::init_with_default(default_level);
+    init_logging();
     match cli.command {
-        Some(Command::Serve(args)) => serve(*args).await,
-        Some(Command::Demo) | None => match mediatailor_local::demo::run().await {
-            Ok(report) => {
-                print!("{report}");
-                ExitCode::SUCCESS
-            }
-            Err(err) => {
-                eprintln!("mediatailor-local demo failed: {err}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Serve(args) => serve(*args).await,
     }
+}
+
+/// Logs to stderr (stdout carries the endpoint to export), filtered by `RUST_LOG`, `info` by
+/// default or when `RUST_LOG` cannot be parsed.
+fn init_logging() {
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| EnvFilter::try_new(directives).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    // Fails only when a subscriber is already installed; that one is kept.
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }
 
 async fn serve(args: ServeArgs) -> ExitCode {

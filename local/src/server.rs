@@ -65,20 +65,7 @@ async fn dispatch(app: App, req: Request) -> Response {
         Service::EventBridge => eventbridge::operation_name(req.headers()),
         Service::S3 => Some(s3::operation_name(req.method(), &path, req.uri().query())),
     };
-    let Some(operation) = operation else {
-        return match service {
-            Service::EventBridge => wire::aws_json_error(
-                StatusCode::BAD_REQUEST,
-                "UnknownOperationException",
-                "mediatailor-local implements only AWSEvents.PutEvents",
-            ),
-            _ => wire::rest_json_error(
-                StatusCode::NOT_FOUND,
-                "UnknownOperationException",
-                &format!("no MediaTailor operation at {} {path}", req.method()),
-            ),
-        };
-    };
+    let Some(operation) = operation else { return unknown_operation(service, req.method(), &path) };
     *lock(&app.calls).entry(operation.to_owned()).or_default() += 1;
     let (latency, injected) = lock(&app.faults).decide(operation);
     if !latency.is_zero() {
@@ -92,6 +79,22 @@ async fn dispatch(app: App, req: Request) -> Response {
         Service::MediaTailor => app.mediatailor.handle(req, &app.s3).await,
         Service::EventBridge => eventbridge::handle(&app, req).await,
         Service::S3 => app.s3.handle(req).await,
+    }
+}
+
+/// A signed request that names no operation of its service.
+fn unknown_operation(service: Service, method: &Method, path: &str) -> Response {
+    match service {
+        Service::EventBridge => wire::aws_json_error(
+            StatusCode::BAD_REQUEST,
+            "UnknownOperationException",
+            "mediatailor-local implements only AWSEvents.PutEvents",
+        ),
+        _ => wire::rest_json_error(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            &format!("no MediaTailor operation at {method} {path}"),
+        ),
     }
 }
 

@@ -1,11 +1,12 @@
 //! Reads a VOD source's manifests from the media folder, when its source location points there,
 //! to learn its duration and the problems MediaTailor would raise as alerts.
 
-use tailorflow_shared::manifest::{self, MAX_SEGMENT_MS, SegmentTimeline};
-use tailorflow_shared::origin::{self, Origin};
-
+use super::manifest::{self, Hls, MAX_SEGMENT_MS, SegmentTimeline};
 use super::model::{HttpPackageConfiguration, SourceLocation, VodSource};
+use super::origin::{self, S3Origin};
 use crate::s3::MediaStore;
+
+pub(crate) use super::manifest::Rendition;
 
 /// The duration assumed for a VOD source whose manifests are not in the media folder: the
 /// emulator cannot read a remote origin, so it plans with this and says so in the README.
@@ -21,50 +22,25 @@ pub(crate) struct PackageReport {
     pub(crate) local: bool,
     /// The content duration, when readable.
     pub(crate) duration_ms: Option<u64>,
-    /// Segment boundaries of the first rendition, when readable.
-    pub(crate) timeline: Option<SegmentTimeline>,
     /// Problems as MediaTailor alert codes and messages.
     pub(crate) problems: Vec<(&'static str, String)>,
     /// The renditions (HLS variants, DASH representations), when readable.
     pub(crate) renditions: Vec<Rendition>,
 }
 
-/// What a player switches between: compared across consecutive programs.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Rendition {
-    /// `CODECS` / `@codecs`.
-    pub(crate) codecs: Option<String>,
-    /// Width and height.
-    pub(crate) resolution: Option<(u64, u64)>,
-    /// Bits per second.
-    pub(crate) bandwidth: Option<u64>,
-}
-
-enum Fetched {
-    Missing(String),
-    Bytes(Vec<u8>),
-}
-
-/// Where `path` under a source location lives in the media folder, if it does.
+/// The bucket and key of a package's manifest, when its source location's BaseUrl is a bucket
+/// of the media folder.
 fn locate(media: &MediaStore, base_url: &str, path: &str) -> Option<(String, String)> {
-    let Ok(Origin::S3 { bucket, prefix }) = origin::parse_base_url(base_url) else { return None };
-    if !media.root().join(&bucket).is_dir() {
+    let origin: S3Origin = origin::s3_origin(base_url)?;
+    if !media.root().join(&origin.bucket).is_dir() {
         return None;
     }
-    let key = format!("{prefix}{}", path.trim_start_matches('/'));
-    Some((bucket, key))
+    let key = origin::package_key(&origin, path);
+    Some((origin.bucket, key))
 }
 
-fn fetch(media: &MediaStore, bucket: &str, key: &str) -> Fetched {
-    match media.read_object(bucket, key) {
-        Ok(bytes) => Fetched::Bytes(bytes),
-        Err(err) => Fetched::Missing(format!("s3://{bucket}/{key}: {err}")),
-    }
-}
-
-/// The folder part of a key, with its trailing slash.
-fn dir_of(key: &str) -> &str {
-    key.rfind('/').map_or("", |i| &key[..=i])
+fn fetch(media: &MediaStore, bucket: &str, key: &str) -> Result<Vec<u8>, String> {
+    media.read_object(bucket, key).map_err(|err| format!("s3://{bucket}/{key}: {err}"))
 }
 
 /// Reads and checks one package configuration.
@@ -77,106 +53,75 @@ pub(crate) fn analyse(
     let path = package.path.as_deref().unwrap_or_default();
     let Some((bucket, key)) = locate(media, base_url, path) else { return PackageReport::default() };
     let mut report = PackageReport { local: true, ..Default::default() };
-    let bytes = match fetch(media, &bucket, &key) {
-        Fetched::Bytes(bytes) => bytes,
-        Fetched::Missing(why) => {
-            report.problems.push(("UNREACHABLE", format!("The manifest at {path} cannot be reached ({why}).")));
-            return report;
-        }
-    };
-    match package.kind.as_deref() {
-        Some("DASH") => analyse_dash(&mut report, path, &bytes),
-        _ => analyse_hls(media, &mut report, &bucket, &key, path, &bytes),
+    match fetch(media, &bucket, &key) {
+        Ok(bytes) if package.kind.as_deref() == Some("DASH") => analyse_dash(&mut report, path, &bytes),
+        Ok(bytes) => analyse_hls(media, &mut report, &bucket, &key, path, &bytes),
+        Err(why) => report.problems.push(("UNREACHABLE", format!("The manifest at {path} cannot be reached ({why})."))),
     }
     report
 }
 
 fn analyse_dash(report: &mut PackageReport, path: &str, bytes: &[u8]) {
-    match manifest::parse_dash(bytes) {
-        Ok(mpd) => {
-            report.renditions = mpd
-                .representations
-                .iter()
-                .map(|r| Rendition {
-                    codecs: r.codecs.clone(),
-                    resolution: r.width.zip(r.height),
-                    bandwidth: r.bandwidth,
-                })
-                .collect();
-            report.duration_ms = mpd.duration_ms.or_else(|| mpd.timeline.as_ref().map(SegmentTimeline::total_ms));
-            if let Some(longest) = mpd.timeline.as_ref().and_then(SegmentTimeline::max_segment_ms)
-                && longest > MAX_SEGMENT_MS
-            {
-                report.problems.push((
-                    "SEGMENT_DURATION_TOO_LONG",
-                    format!(
-                        "The DASH manifest at {path} has a segment of {longest} ms; segments must be at most 30 s."
-                    ),
-                ));
-            }
-            report.timeline = mpd.timeline;
+    let mpd = match manifest::parse_dash(bytes) {
+        Ok(mpd) => mpd,
+        Err(err) => {
+            let message = format!("The DASH manifest at {path} cannot be parsed: {err}.");
+            report.problems.push(("UNPARSABLE_MANIFEST", message));
+            return;
         }
-        Err(err) => report
-            .problems
-            .push(("UNPARSABLE_MANIFEST", format!("The DASH manifest at {path} cannot be parsed: {err}."))),
+    };
+    report.renditions = mpd.renditions;
+    report.duration_ms = mpd.duration_ms.or_else(|| mpd.timeline.as_ref().map(SegmentTimeline::total_ms));
+    if let Some(longest) = mpd.timeline.as_ref().and_then(SegmentTimeline::max_segment_ms)
+        && longest > MAX_SEGMENT_MS
+    {
+        let message =
+            format!("The DASH manifest at {path} has a segment of {longest} ms; segments must be at most 30 s.");
+        report.problems.push(("SEGMENT_DURATION_TOO_LONG", message));
     }
 }
 
 fn analyse_hls(media: &MediaStore, report: &mut PackageReport, bucket: &str, key: &str, path: &str, bytes: &[u8]) {
-    // An entry path may name a media playlist directly; then it is the only rendition.
-    let renditions: Vec<(String, Vec<u8>)> = match manifest::sniff_hls(bytes) {
-        Some(manifest::ManifestKind::HlsMedia) => vec![(key.to_owned(), bytes.to_vec())],
-        Some(_) => match manifest::parse_hls_multivariant(bytes) {
-            Ok(variants) => {
-                report.renditions = variants
-                    .iter()
-                    .map(|v| Rendition {
-                        codecs: v.codecs.clone(),
-                        resolution: v.resolution,
-                        bandwidth: Some(v.bandwidth),
-                    })
-                    .collect();
-                let mut renditions = Vec::new();
-                for variant in variants {
-                    if variant.uri.contains("://") {
-                        continue;
-                    }
-                    let variant_key = origin::join(dir_of(key), &variant.uri);
-                    match fetch(media, bucket, &variant_key) {
-                        Fetched::Bytes(bytes) => renditions.push((variant_key, bytes)),
-                        Fetched::Missing(why) => report.problems.push((
-                            "UNREACHABLE",
-                            format!("The variant playlist {} of {path} cannot be reached ({why}).", variant.uri),
-                        )),
-                    }
-                }
-                renditions
-            }
-            Err(err) => {
-                report
-                    .problems
-                    .push(("UNPARSABLE_MANIFEST", format!("The HLS manifest at {path} cannot be parsed: {err}.")));
-                return;
-            }
-        },
-        None => {
-            report.problems.push((
-                "UNPARSABLE_MANIFEST",
-                format!("The HLS manifest at {path} cannot be parsed: it does not start with #EXTM3U."),
-            ));
+    let variants = match manifest::parse_hls(bytes) {
+        // An entry path may name a media playlist directly; then it is the only rendition.
+        Ok(Hls::Media(timeline)) => return check_timelines(report, path, vec![timeline]),
+        Ok(Hls::Multivariant(variants)) => variants,
+        Err(err) => {
+            let message = format!("The HLS manifest at {path} cannot be parsed: {err}.");
+            report.problems.push(("UNPARSABLE_MANIFEST", message));
             return;
         }
     };
+    report.renditions = variants.iter().map(|v| v.rendition.clone()).collect();
     let mut timelines = Vec::new();
-    for (rendition_key, bytes) in &renditions {
-        match manifest::parse_hls_media(bytes) {
-            Ok(timeline) => timelines.push(timeline),
+    // Variants on other origins (absolute URLs) cannot be read here.
+    for (uri, variant_key) in variants.iter().filter_map(|v| Some((&v.uri, origin::resolve(key, &v.uri)?))) {
+        let bytes = match fetch(media, bucket, &variant_key) {
+            Ok(bytes) => bytes,
+            Err(why) => {
+                let message = format!("The variant playlist {uri} of {path} cannot be reached ({why}).");
+                report.problems.push(("UNREACHABLE", message));
+                continue;
+            }
+        };
+        match manifest::parse_hls(&bytes) {
+            Ok(Hls::Media(timeline)) => timelines.push(timeline),
+            Ok(Hls::Multivariant(_)) => report.problems.push((
+                "UNPARSABLE_MANIFEST",
+                format!("The media playlist {variant_key} of {path} cannot be parsed: it is a multivariant playlist."),
+            )),
             Err(err) => report.problems.push((
                 "UNPARSABLE_MANIFEST",
-                format!("The media playlist {rendition_key} of {path} cannot be parsed: {err}."),
+                format!("The media playlist {variant_key} of {path} cannot be parsed: {err}."),
             )),
         }
     }
+    check_timelines(report, path, timelines);
+}
+
+/// Segment lengths, variant totals and target durations across an HLS package's renditions;
+/// the first rendition gives the duration.
+fn check_timelines(report: &mut PackageReport, path: &str, timelines: Vec<SegmentTimeline>) {
     if let Some(longest) = timelines.iter().filter_map(SegmentTimeline::max_segment_ms).max()
         && longest > MAX_SEGMENT_MS
     {
@@ -185,7 +130,7 @@ fn analyse_hls(media: &MediaStore, report: &mut PackageReport, bucket: &str, key
             format!("A media playlist of {path} has a segment of {longest} ms; segments must be at most 30 s."),
         ));
     }
-    if !manifest::check_variant_durations(&timelines, VARIANT_TOLERANCE_MS) {
+    if !manifest::same_durations(&timelines, VARIANT_TOLERANCE_MS) {
         let totals: Vec<String> = timelines.iter().map(|t| format!("{} ms", t.total_ms())).collect();
         report.problems.push((
             "VARIANT_DURATION_MISMATCH",
@@ -200,7 +145,6 @@ fn analyse_hls(media: &MediaStore, report: &mut PackageReport, bucket: &str, key
         ));
     }
     report.duration_ms = timelines.first().map(SegmentTimeline::total_ms);
-    report.timeline = timelines.into_iter().next();
 }
 
 /// The report of the package a channel plays: the one that matches one of the channel's source

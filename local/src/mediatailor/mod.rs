@@ -2,11 +2,16 @@
 //! it: the paths, methods, status codes and members of the service model.
 
 mod alerts;
+mod manifest;
 mod media;
 pub mod model;
+mod names;
 mod ops;
+mod origin;
+mod playback_configuration;
 mod schedule;
 mod store;
+mod validate;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -67,8 +72,8 @@ impl ApiError {
     }
 }
 
-impl From<tailorflow_shared::playback_configuration::FieldError> for ApiError {
-    fn from(err: tailorflow_shared::playback_configuration::FieldError) -> Self {
+impl From<wire::FieldError> for ApiError {
+    fn from(err: wire::FieldError) -> Self {
         Self::bad_request(err.to_string())
     }
 }
@@ -265,47 +270,17 @@ impl MediaTailor {
             return ApiError::not_found(format!("no operation at {} {}", parts.method, parts.uri.path()))
                 .into_response();
         };
-        let body = match to_bytes(body, MAX_BODY).await {
-            Ok(bytes) => bytes,
-            Err(_) => {
-                return ApiError {
-                    status: StatusCode::PAYLOAD_TOO_LARGE,
-                    kind: "BadRequestException",
-                    message: format!("the request body is larger than {MAX_BODY} bytes"),
-                }
-                .into_response();
+        let Ok(body) = to_bytes(body, MAX_BODY).await else {
+            return ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                kind: "BadRequestException",
+                message: format!("the request body is larger than {MAX_BODY} bytes"),
             }
+            .into_response();
         };
         let query = wire::query_pairs(parts.uri.query());
-        let now = wire::now_epoch();
-        let mut store = lock(&self.store);
-        // Kept only to roll back a change that cannot be persisted.
-        let before = (op.mutates() && self.settings.state_file.is_some()).then(|| store.clone());
-        let ctx = ops::Context { settings: &self.settings, media, now };
-        let first_seen_before = (op == Op::ListAlerts).then(|| store.alert_first_seen.clone());
-        let result = ops::execute(&ctx, &mut store, &op, &query, &body);
-        // ListAlerts records when computed alerts were first seen; persist only when that changed.
-        if first_seen_before.is_some_and(|before| before != store.alert_first_seen)
-            && let Some(path) = &self.settings.state_file
-            && let Err(err) = store.save(path)
-        {
-            tracing::error!(error = %err, path = %path.display(), "cannot persist alert times");
-        }
-        if let (Ok(_), Some(before), Some(path)) = (&result, before, &self.settings.state_file) {
-            // Nothing is half-applied: a change that cannot be persisted is rolled back.
-            if let Err(err) = store.save(path) {
-                *store = before;
-                tracing::error!(error = %err, path = %path.display(), "cannot persist state");
-                return ApiError {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    kind: "InternalServerErrorException",
-                    message: format!("cannot persist state: {err}"),
-                }
-                .into_response();
-            }
-        }
-        drop(store);
-        match result {
+        let ctx = ops::Context { settings: &self.settings, media, now: wire::now_epoch() };
+        match self.run(&ctx, &op, &query, &body) {
             Ok(Answer { status, body: Some(body) }) => wire::json(status, &body),
             Ok(Answer { status, body: None }) => axum::response::IntoResponse::into_response(status),
             Err(err) => {
@@ -313,6 +288,34 @@ impl MediaTailor {
                 err.into_response()
             }
         }
+    }
+
+    /// Runs `op` under the store's lock, persisting what it changed.
+    fn run(&self, ctx: &ops::Context<'_>, op: &Op, query: &wire::Query, body: &[u8]) -> Result<Answer, ApiError> {
+        let mut store = lock(&self.store);
+        // Kept only to roll back a change that cannot be persisted.
+        let before = (op.mutates() && self.settings.state_file.is_some()).then(|| store.clone());
+        let first_seen_before = (*op == Op::ListAlerts).then(|| store.alert_first_seen.clone());
+        let result = ops::execute(ops::Call { ctx, store: &mut store, query, body }, op);
+        // ListAlerts records when computed alerts were first seen; persist only when that changed.
+        if first_seen_before.is_some_and(|before| before != store.alert_first_seen)
+            && let Some(path) = &self.settings.state_file
+            && let Err(err) = store.save(path)
+        {
+            tracing::error!(error = %err, path = %path.display(), "cannot persist alert times");
+        }
+        let (Ok(_), Some(before), Some(path)) = (&result, before, &self.settings.state_file) else { return result };
+        // Nothing is half-applied: a change that cannot be persisted is rolled back.
+        if let Err(err) = store.save(path) {
+            *store = before;
+            tracing::error!(error = %err, path = %path.display(), "cannot persist state");
+            return Err(ApiError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                kind: "InternalServerErrorException",
+                message: format!("cannot persist state: {err}"),
+            });
+        }
+        result
     }
 
     /// Adds alerts (the test-only `POST /_local/alerts`).

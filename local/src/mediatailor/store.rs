@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::playback_configuration::PutPlaybackConfiguration;
 use serde::{Deserialize, Serialize};
-use tailorflow_shared::playback_configuration::PutPlaybackConfiguration;
 
 use super::model::{Alert, Channel, Program, SourceLocation, Transition, VodSource};
 
