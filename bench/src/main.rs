@@ -153,7 +153,7 @@ async fn run() -> Result<Report> {
 /// An emulator over the sample media holding what each function's sample event needs.
 async fn cold_emulator() -> Result<Emulator> {
     let emulator = Emulator::start(EmulatorOptions::default()).await?;
-    let clients = emulator.clients(&ClientSettings::default()).await;
+    let clients = tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &ClientSettings::default());
     let mt = &clients.mediatailor;
     setup::source_location(mt, "media", "tailorflow-media").await?;
     let sources =

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tailorflow_shared::{ClientSettings, EnvReader};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
+use vod_source_ingest::IngestEvent;
 
 use crate::error::{BenchError, Result};
 use crate::setup;
@@ -123,7 +124,7 @@ fn sqs_record(i: usize) -> Value {
 /// call's latency divided by that.
 pub async fn vod_source_ingest(media: &Path) -> Result<Throughput> {
     let emulator = Emulator::start(EmulatorOptions { media_dir: media.to_path_buf(), ..Default::default() }).await?;
-    let clients = emulator.clients(&ClientSettings::default()).await;
+    let clients = tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &ClientSettings::default());
     setup::source_location(&clients.mediatailor, "media", setup::BUCKET).await?;
     let settings = vod_source_ingest::Settings::read(env(&[("SOURCE_LOCATION_NAME", "media")]))
         .map_err(|e| BenchError::step(format!("vod-source-ingest settings: {e}")))?;
@@ -133,7 +134,8 @@ pub async fn vod_source_ingest(media: &Path) -> Result<Throughput> {
     emulator.set_faults(latency(LATENCY_MS))?;
     emulator.reset_call_counts();
     let started = Instant::now();
-    let response = bounded("vod-source-ingest", vod_source_ingest::handler(&state, invocation(batch))).await?;
+    let response =
+        bounded("vod-source-ingest", vod_source_ingest::handler(&state, invocation(IngestEvent::from(batch)))).await?;
     let wall = started.elapsed();
     let calls = emulator.call_counts();
     emulator.stop().await;
@@ -187,7 +189,7 @@ async fn inject_alerts(emulator: &Emulator, alerts: &[Value]) -> Result<()> {
 /// [`ALERTS_IN_WINDOW`] alerts in the run's window.
 pub async fn alert_publisher() -> Result<Throughput> {
     let emulator = Emulator::start(EmulatorOptions::default()).await?;
-    let clients = emulator.clients(&ClientSettings::default()).await;
+    let clients = tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &ClientSettings::default());
     setup::channels(&clients.mediatailor, "ch", ALERT_RESOURCES).await?;
     setup::remote_source_locations(&clients.mediatailor, ALERT_RESOURCES).await?;
     // The sample event is at 2026-11-25T06:00:00Z: its window is [05:54:00, 05:59:00).
@@ -257,7 +259,7 @@ pub async fn alert_publisher() -> Result<Throughput> {
 /// limit (default, 8 per second) and made one after another.
 pub async fn program_scheduler(media: &Path) -> Result<Throughput> {
     let emulator = Emulator::start(EmulatorOptions { media_dir: media.to_path_buf(), ..Default::default() }).await?;
-    let clients = emulator.clients(&ClientSettings::default()).await;
+    let clients = tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &ClientSettings::default());
     setup::source_location(&clients.mediatailor, "media", setup::BUCKET).await?;
     setup::vod_sources(&clients.mediatailor, "media", SCHEDULER_SOURCES, setup::asset, setup::asset_key).await?;
     setup::channels(&clients.mediatailor, "bench", 1).await?;

@@ -1,6 +1,12 @@
-//! The local demo: an embedded emulator on an ephemeral loopback port, and each function's own
-//! handler (the code that runs in Lambda) invoked on sample events against it, with a report a
-//! person can read at a glance.
+//! The local demo (`cargo run --release` at the workspace root): an embedded mediatailor-local on
+//! an ephemeral loopback port, and each function's own handler (the code that runs in Lambda)
+//! invoked on sample events against it, with a report a person can read at a glance.
+//!
+//! # Layout
+//! - [`run`] starts the emulator, runs the scenario and stops it.
+//! - One step per function, in the order a deployment sees them: `ingest` (vod-source-ingest on
+//!   an SQS batch), `schedule` (program-scheduler on a new channel), `publish_alerts`
+//!   (alert-publisher), `playback_configurations` (playback-config-api through API Gateway events).
 
 use std::fmt::Write as _;
 
@@ -9,8 +15,9 @@ use aws_sdk_mediatailor::types::{HlsPlaylistSettings, PlaybackMode, RequestOutpu
 use lambda_http::RequestExt;
 use serde_json::{Value, json};
 use tailorflow_shared::{AwsCallError, AwsClients, ClientSettings, EnvReader};
+use vod_source_ingest::IngestEvent;
 
-use crate::{Emulator, EmulatorOptions};
+use mediatailor_local::{Emulator, EmulatorOptions};
 
 /// The bucket of the sample media folder.
 const BUCKET: &str = "tailorflow-media";
@@ -24,7 +31,7 @@ const CHANNEL: &str = "demo-channel";
 pub enum DemoError {
     /// The emulator did not start.
     #[error(transparent)]
-    Emulator(#[from] crate::EmulatorError),
+    Emulator(#[from] mediatailor_local::EmulatorError),
     /// A MediaTailor call failed.
     #[error(transparent)]
     Call(#[from] AwsCallError),
@@ -75,7 +82,7 @@ pub async fn run() -> Result<String, DemoError> {
 }
 
 async fn scenario(emulator: &Emulator) -> Result<String, DemoError> {
-    let clients = emulator.clients(&ClientSettings::default()).await;
+    let clients = tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &ClientSettings::default());
     let mut out = String::new();
     let _ = writeln!(out, "tailorflow demo: mediatailor-local at {}", emulator.base_url());
     let _ = writeln!(out, "Every step below is a function's own handler, invoked as Lambda would, against it.");
@@ -126,7 +133,9 @@ async fn ingest(clients: &AwsClients, out: &mut String) -> Result<(), DemoError>
         })
         .collect();
     let batch = json!({ "Records": records });
-    let answer = vod_source_ingest::handler(&state, invocation(batch)).await.map_err(|e| fail(e.to_string()))?;
+    let answer = vod_source_ingest::handler(&state, invocation(IngestEvent::from(batch)))
+        .await
+        .map_err(|e| fail(e.to_string()))?;
     let failures = answer["batchItemFailures"].as_array().map_or(0, Vec::len);
     let _ = writeln!(
         out,

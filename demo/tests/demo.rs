@@ -4,7 +4,7 @@
 
 #[tokio::test]
 async fn the_demo_runs_every_function_and_reports_it() {
-    let report = mediatailor_local::demo::run().await.unwrap();
+    let report = tailorflow_demo::run().await.unwrap();
     let has = |text: &str| assert!(report.contains(text), "the report lacks {text:?}:\n{report}");
     // vod-source-ingest: one VOD source per asset, HLS and DASH merged, the rest ignored.
     has("an SQS batch of 7 S3 notifications (0 to retry)");

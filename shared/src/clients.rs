@@ -133,6 +133,12 @@ impl AwsClients {
         Self::from_sdk_config(&sdk_config, settings)
     }
 
+    /// Every client pointed at an emulator whose `sdk_config` names its endpoint (mediatailor-local's
+    /// `Emulator::sdk_config`), S3 addressed path-style as emulators need.
+    pub fn for_emulator(sdk_config: &SdkConfig, settings: &ClientSettings) -> Self {
+        Self::from_sdk_config(sdk_config, &ClientSettings { s3_force_path_style: true, ..settings.clone() })
+    }
+
     /// Builds every client from an already loaded configuration (tests pass one that points at
     /// mediatailor-local). Retries and timeouts from `settings` override those in `sdk_config`.
     pub fn from_sdk_config(sdk_config: &SdkConfig, settings: &ClientSettings) -> Self {

@@ -1,20 +1,27 @@
-//! The core of tailorflow, shared by every function and by mediatailor-local.
+//! The core of tailorflow: only what two or more of its crates use. Each function's own logic
+//! lives in its own crate; mediatailor-local uses none of this (it follows the service, not us).
 //!
-//! Pure domain logic (names, manifests, planning, alert windows, validation) sits beside the
-//! edges that talk to AWS ([`clients`], [`error`]). Functions build [`clients::AwsClients`] once in
-//! `main` and borrow them in their handlers.
+//! # Layout
+//! - [`clients`]: [`AwsClients`], built once in `main` with explicit retries and timeouts, and
+//!   borrowed by every handler.
+//! - [`aws`]: one module per service edge ([`aws::mediatailor`], [`aws::s3`],
+//!   [`aws::eventbridge`]), the calls several functions make, returning plain data.
+//! - [`error`]: one classification of SDK errors: throttled, retryable, not found, conflict,
+//!   invalid, other.
+//! - [`config`]: environment variables into typed settings, every problem in one error.
+//! - [`names`]: the newtypes of names sent to MediaTailor.
+//! - [`manifest`], [`origin`]: HLS and DASH readers; a source location's BaseUrl as S3 or HTTP.
+//! - [`pages`], [`rate`]: every page of a list call; a client-side rate limit.
+//! - [`telemetry`]: tracing set-up (JSON lines under Lambda, text locally).
 
-pub mod alerts;
+pub mod aws;
 pub mod clients;
 pub mod config;
 pub mod error;
-pub mod ingest;
 pub mod manifest;
 pub mod names;
 pub mod origin;
 pub mod pages;
-pub mod planning;
-pub mod playback_configuration;
 pub mod rate;
 pub mod telemetry;
 

@@ -14,7 +14,7 @@ pub async fn emulator() -> Emulator {
 
 /// The SDK clients, pointed at `emulator`, with the production retry and timeout settings.
 pub async fn clients(emulator: &Emulator) -> AwsClients {
-    emulator.clients(&ClientSettings::default()).await
+    tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &ClientSettings::default())
 }
 
 /// Wraps `payload` as a Lambda invocation with a fixed request id.

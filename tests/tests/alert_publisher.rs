@@ -5,13 +5,13 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use alert_publisher::alerts::ResourceKind;
 use alert_publisher::{PublishError, Settings, State, Summary};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_sdk_mediatailor::types::{HlsPlaylistSettings, HttpConfiguration, PlaybackMode, RequestOutputItem};
 use chrono::{DateTime, Utc};
 use mediatailor_local::{Emulator, FaultConfig};
 use tailorflow_integration_tests::{emulator, invocation};
-use tailorflow_shared::alerts::ResourceKind;
 use tailorflow_shared::{ClientSettings, EnvReader};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -42,7 +42,7 @@ async fn state(emulator: &Emulator, extra: &[(&str, &str)], max_attempts: u32) -
     let settings = Settings::read(EnvReader::from_pairs(vars)).unwrap();
     let client_settings =
         ClientSettings { max_attempts, initial_backoff: Duration::from_millis(5), ..ClientSettings::default() };
-    State::new(emulator.clients(&client_settings).await, settings)
+    State::new(tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &client_settings), settings)
 }
 
 async fn inject(emulator: &Emulator, alerts: &[(&str, &str, &str)]) {

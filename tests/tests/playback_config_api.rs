@@ -90,7 +90,7 @@ impl Api {
             operation_timeout: Duration::from_secs(2),
             ..ClientSettings::default()
         };
-        let state = State::new(emulator.clients(&settings).await);
+        let state = State::new(tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &settings));
         Self::with(emulator, state)
     }
 

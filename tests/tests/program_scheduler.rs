@@ -12,10 +12,10 @@ use aws_sdk_mediatailor::types::{
 };
 use chrono::{DateTime, Utc};
 use mediatailor_local::{Emulator, FaultConfig};
+use program_scheduler::planning::{BOUNDARY_TOLERANCE_MS, PlanOutcome};
 use program_scheduler::settings::Settings;
 use program_scheduler::{ScheduleError, State, Summary};
 use tailorflow_integration_tests::{create_sample_source_location, emulator, invocation};
-use tailorflow_shared::planning::{BOUNDARY_TOLERANCE_MS, PlanOutcome};
 use tailorflow_shared::{ClientSettings, EnvReader};
 
 const CHANNEL: &str = "news";
@@ -50,7 +50,7 @@ async fn state(emulator: &Emulator, extra: &[(&str, &str)], max_attempts: u32) -
     let settings = Settings::read(EnvReader::from_pairs(vars)).unwrap();
     let client_settings =
         ClientSettings { max_attempts, initial_backoff: Duration::from_millis(5), ..ClientSettings::default() };
-    State::new(emulator.clients(&client_settings).await, settings)
+    State::new(tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &client_settings), settings)
 }
 
 fn hls(path: &str) -> HttpPackageConfiguration {

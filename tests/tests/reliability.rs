@@ -25,6 +25,7 @@ use tailorflow_integration_tests::{
     local_request, local_state,
 };
 use tailorflow_shared::EnvReader;
+use vod_source_ingest::IngestEvent;
 
 // ---- emulators -----------------------------------------------------------------------------
 
@@ -117,7 +118,13 @@ fn ingest_event(name: &str) -> Value {
 async fn ingest_state(emulator: &Emulator, max_attempts: u32) -> vod_source_ingest::State {
     let settings =
         vod_source_ingest::Settings::read(EnvReader::from_pairs([("SOURCE_LOCATION_NAME", LOCATION)])).unwrap();
-    vod_source_ingest::State { clients: emulator.clients(&fast_client_settings(max_attempts)).await, settings }
+    vod_source_ingest::State {
+        clients: tailorflow_shared::AwsClients::for_emulator(
+            &emulator.sdk_config().await,
+            &fast_client_settings(max_attempts),
+        ),
+        settings,
+    }
 }
 
 /// The source location over the sample bucket, made by an operator before any delivery.
@@ -134,7 +141,7 @@ async fn deliver(state: &vod_source_ingest::State, payload: Value, max_deliverie
     let mut pending = payload;
     let mut failed = 0;
     for _ in 0..max_deliveries {
-        match vod_source_ingest::handler(state, invocation(pending.clone())).await {
+        match vod_source_ingest::handler(state, invocation(IngestEvent::from(pending.clone()))).await {
             Ok(response) if is_sqs => {
                 let ids: BTreeSet<&str> = response["batchItemFailures"]
                     .as_array()
@@ -203,7 +210,10 @@ async fn scheduler_state(emulator: &Emulator, max_attempts: u32) -> program_sche
         ("MAX_REQUESTS_PER_SECOND", "100"),
     ]))
     .unwrap();
-    program_scheduler::State::new(emulator.clients(&fast_client_settings(max_attempts)).await, settings)
+    program_scheduler::State::new(
+        tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &fast_client_settings(max_attempts)),
+        settings,
+    )
 }
 
 fn hls(path: &str) -> HttpPackageConfiguration {
@@ -318,7 +328,10 @@ async fn alert_state_with(emulator: &Emulator, max_attempts: u32, concurrency: &
         ("CONCURRENCY", concurrency),
     ]))
     .unwrap();
-    alert_publisher::State::new(emulator.clients(&fast_client_settings(max_attempts)).await, settings)
+    alert_publisher::State::new(
+        tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &fast_client_settings(max_attempts)),
+        settings,
+    )
 }
 
 fn epoch(time: DateTime<Utc>) -> f64 {
@@ -424,7 +437,10 @@ fn api_put(name: &str, body: &Value) -> Request {
 }
 
 async fn api_state(emulator: &Emulator, max_attempts: u32) -> playback_config_api::State {
-    playback_config_api::State::new(emulator.clients(&fast_client_settings(max_attempts)).await)
+    playback_config_api::State::new(tailorflow_shared::AwsClients::for_emulator(
+        &emulator.sdk_config().await,
+        &fast_client_settings(max_attempts),
+    ))
 }
 
 /// (status, JSON body) of one request.
@@ -779,7 +795,7 @@ async fn crash_at_every_call_of_vod_source_ingest_then_retry_ends_clean() {
         source_location(&emulator).await;
         emulator.set_faults(crash_after(n)).unwrap();
         let state = ingest_state(&emulator, 2).await;
-        let crashed = vod_source_ingest::handler(&state, invocation(three_records())).await;
+        let crashed = vod_source_ingest::handler(&state, invocation(IngestEvent::from(three_records()))).await;
         assert!(crashed.is_err(), "n={n}: a crash before the end fails the invocation: {crashed:?}");
         emulator.set_faults(FaultConfig::default()).unwrap();
         assert_eq!(deliver(&state, three_records(), 1).await, 0, "n={n}: the retry succeeds at once");
@@ -1008,7 +1024,7 @@ async fn bad_input_to_vod_source_ingest_is_named_and_changes_nothing() {
         ),
     ];
     for (what, payload, expect) in cases {
-        let result = vod_source_ingest::handler(&state, invocation(payload)).await;
+        let result = vod_source_ingest::handler(&state, invocation(IngestEvent::from(payload))).await;
         match (expect, result) {
             (Expect::Error(text), Err(err)) => {
                 assert!(err.to_string().contains(text), "{what}: {err}");
@@ -1035,10 +1051,12 @@ async fn bad_input_to_vod_source_ingest_is_named_and_changes_nothing() {
         ("bad-0004", Some("{\"Records\": [{\"eventSource\": \"aws:s3\", \"eventName\": \"ObjectCreated:Put\"}]}")),
         ("bad-0005", Some("")),
     ];
-    let response = vod_source_ingest::handler(&state, invocation(sqs(&bad_messages))).await.unwrap();
+    let response = vod_source_ingest::handler(&state, invocation(IngestEvent::from(sqs(&bad_messages)))).await.unwrap();
     assert_eq!(response, json!({"batchItemFailures": []}));
     let response =
-        vod_source_ingest::handler(&state, invocation(ingest_event("malformed-sqs-body.json"))).await.unwrap();
+        vod_source_ingest::handler(&state, invocation(IngestEvent::from(ingest_event("malformed-sqs-body.json"))))
+            .await
+            .unwrap();
     assert_eq!(response["batchItemFailures"], json!([]), "the bad body is dropped, the good one succeeds");
     let text = logs.text();
     for (id, reason) in [

@@ -8,6 +8,7 @@ use mediatailor_local::{Emulator, EmulatorOptions, FaultConfig};
 use serde_json::Value;
 use tailorflow_integration_tests::{create_sample_source_location, invocation};
 use tailorflow_shared::{ClientSettings, EnvReader};
+use vod_source_ingest::IngestEvent;
 use vod_source_ingest::{Settings, State};
 
 const BUCKET: &str = "tailorflow-media";
@@ -40,7 +41,10 @@ async fn state(emulator: &Emulator, extra: &[(&str, &str)], max_attempts: u32) -
     let settings = Settings::read(EnvReader::from_pairs(vars)).unwrap();
     let client_settings =
         ClientSettings { max_attempts, initial_backoff: Duration::from_millis(5), ..ClientSettings::default() };
-    State { clients: emulator.clients(&client_settings).await, settings }
+    State {
+        clients: tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &client_settings),
+        settings,
+    }
 }
 
 /// The source location the ingested paths are relative to: the bucket, as MediaTailor reads it.
@@ -61,7 +65,7 @@ fn s3_event(key: &str, event_name: &str) -> Value {
 }
 
 async fn run(state: &State, payload: Value) -> Value {
-    vod_source_ingest::handler(state, invocation(payload)).await.unwrap()
+    vod_source_ingest::handler(state, invocation(IngestEvent::from(payload))).await.unwrap()
 }
 
 /// (type, source group, path) of a VOD source's packages, sorted.
@@ -175,9 +179,9 @@ async fn concurrent_deliveries_end_with_both_packages_and_one_source() {
     let hls = event("s3-put-hls-manifest.json");
     let dash = event("eventbridge-object-created-dash.json");
     let (a, b, c) = tokio::join!(
-        vod_source_ingest::handler(&state, invocation(hls.clone())),
-        vod_source_ingest::handler(&state, invocation(dash)),
-        vod_source_ingest::handler(&state, invocation(hls)),
+        vod_source_ingest::handler(&state, invocation(IngestEvent::from(hls.clone()))),
+        vod_source_ingest::handler(&state, invocation(IngestEvent::from(dash))),
+        vod_source_ingest::handler(&state, invocation(IngestEvent::from(hls))),
     );
     a.unwrap();
     b.unwrap();
@@ -275,7 +279,7 @@ async fn media_playlists_segments_and_test_events_are_ignored() {
     assert!(!emulator.call_counts().contains_key("CreateVodSource"));
 
     for name in ["malformed-not-an-s3-event.json", "malformed-record-without-key.json"] {
-        let err = vod_source_ingest::handler(&state, invocation(event(name))).await.unwrap_err();
+        let err = vod_source_ingest::handler(&state, invocation(IngestEvent::from(event(name)))).await.unwrap_err();
         assert!(err.to_string().contains("unrecognised event"), "{name}: {err}");
     }
     emulator.stop().await;

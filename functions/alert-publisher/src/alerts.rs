@@ -10,10 +10,8 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-/// The most entries one PutEvents call may carry.
-pub const MAX_ENTRIES_PER_CALL: usize = 10;
-/// The most bytes the entries of one PutEvents call may total, counted as AWS counts them.
-pub const MAX_BYTES_PER_CALL: usize = 256 * 1024;
+use tailorflow_shared::aws::eventbridge::Event;
+pub use tailorflow_shared::aws::eventbridge::{MAX_BYTES_PER_CALL, MAX_ENTRIES_PER_CALL};
 
 /// The span of LastModifiedTime one run publishes: start inclusive, end exclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -143,19 +141,11 @@ pub struct AlertDetail {
     pub resource_name: String,
 }
 
-/// One PutEvents entry, before it is sent.
+/// One PutEvents entry, before it is sent: the event and the alert it tells of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventEntry {
-    /// `source`.
-    pub source: String,
-    /// `detail-type`.
-    pub detail_type: String,
-    /// The detail, as JSON text.
-    pub detail: String,
-    /// `resources`.
-    pub resources: Vec<String>,
-    /// The event's time.
-    pub time: Option<DateTime<Utc>>,
+    /// The event.
+    pub event: Event,
     /// The alert's id, to report what was not delivered.
     pub alert_id: String,
 }
@@ -163,11 +153,7 @@ pub struct EventEntry {
 impl EventEntry {
     /// The entry's size as AWS counts it toward the 256 KB limit of a call.
     pub fn size(&self) -> usize {
-        let time = if self.time.is_some() { 14 } else { 0 };
-        time + self.source.len()
-            + self.detail_type.len()
-            + self.detail.len()
-            + self.resources.iter().map(String::len).sum::<usize>()
+        self.event.size()
     }
 }
 
@@ -293,11 +279,13 @@ mod tests {
 
     fn entry(detail_len: usize) -> EventEntry {
         EventEntry {
-            source: "s".into(),
-            detail_type: "d".into(),
-            detail: "x".repeat(detail_len),
-            resources: vec![],
-            time: None,
+            event: Event {
+                source: "s".into(),
+                detail_type: "d".into(),
+                detail: "x".repeat(detail_len),
+                resources: vec![],
+                time: None,
+            },
             alert_id: format!("id-{detail_len}"),
         }
     }
@@ -319,7 +307,9 @@ mod tests {
         assert_eq!(calls.len(), 2, "one byte over moves the entry to the next call");
         let err = batches(vec![entry(MAX_BYTES_PER_CALL)]).unwrap_err();
         assert_eq!(err.size, MAX_BYTES_PER_CALL + 2);
-        let timed = EventEntry { time: Some(Utc::now()), resources: vec!["abc".into()], ..entry(1) };
+        let mut timed = entry(1);
+        timed.event.time = Some(Utc::now());
+        timed.event.resources = vec!["abc".into()];
         assert_eq!(timed.size(), 14 + 1 + 1 + 1 + 3);
     }
 }

@@ -2,20 +2,27 @@
 //! location (and, optionally, VOD source) and publishes each alert of the run's window to
 //! EventBridge, once, losing none.
 //!
-//! The window comes from the scheduled event's own `time` (see `tailorflow_shared::alerts`), so a
+//! The window comes from the scheduled event's own `time` (see `crate::alerts`), so a
 //! retry or a dead-letter redrive publishes the same set. An event that cannot be delivered
 //! after bounded retries fails the invocation, so Lambda retries it and then dead-letters it.
+//!
+//! # Layout
+//! - this file: [`Settings`], [`State`], the [`handler`], listing resources and their alerts,
+//!   and sending batches through `tailorflow_shared::aws::eventbridge`.
+//! - [`alerts`]: the run's window, alert ids, event entries and batches (pure).
+
+pub mod alerts;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration as StdDuration;
 
+use crate::alerts::{Alert, AlertWindow, EventEntry, ResourceKind};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
-use tailorflow_shared::alerts::{self, Alert, AlertWindow, EventEntry, ResourceKind};
+use tailorflow_shared::aws::eventbridge::{self, EntryResult, Event};
 use tailorflow_shared::pages::all_pages;
 use tailorflow_shared::rate::RateLimiter;
 use tailorflow_shared::{AwsCallError, AwsClients, ClientSettings, ConfigError, EnvReader, ErrorClass};
@@ -412,14 +419,14 @@ pub async fn publish(
     for alert in &chosen {
         let detail = alert.detail();
         *summary.published_by_kind.entry(detail.resource_kind).or_default() += 1;
-        entries.push(EventEntry {
+        let event = Event {
             source: settings.event_source.clone(),
             detail_type: settings.detail_type.clone(),
             detail: serde_json::to_string(&detail).unwrap_or_default(),
             resources: vec![alert.resource_arn.clone()],
             time: Some(alert.last_modified_time),
-            alert_id: detail.alert_id,
-        });
+        };
+        entries.push(EventEntry { event, alert_id: detail.alert_id });
     }
     let mut undelivered = 0;
     let mut reason: Option<String> = None;
@@ -479,41 +486,15 @@ async fn send_batch(state: &State, mut pending: Vec<EventEntry>) -> BatchOutcome
             tokio::time::sleep(StdDuration::from_millis(100 << (attempt - 1).min(6))).await;
         }
         attempt += 1;
-        let request: Vec<PutEventsRequestEntry> = pending
-            .iter()
-            .map(|e| {
-                PutEventsRequestEntry::builder()
-                    .event_bus_name(&settings.event_bus_name)
-                    .source(&e.source)
-                    .detail_type(&e.detail_type)
-                    .detail(&e.detail)
-                    .set_resources(Some(e.resources.clone()))
-                    .set_time(
-                        e.time.map(|t| aws_sdk_eventbridge::primitives::DateTime::from_millis(t.timestamp_millis())),
-                    )
-                    .build()
-            })
-            .collect();
-        match state.clients.eventbridge.put_events().set_entries(Some(request)).send().await {
-            Ok(output) => {
+        let events: Vec<Event> = pending.iter().map(|e| e.event.clone()).collect();
+        match eventbridge::put_events(&state.clients.eventbridge, &settings.event_bus_name, &events).await {
+            Ok(results) => {
                 call_failed = false;
-                let results = output.entries();
                 let mut still = Vec::new();
-                for (i, entry) in pending.into_iter().enumerate() {
-                    match results.get(i) {
-                        Some(result) if result.event_id().is_some() => {}
-                        Some(result) => {
-                            reason = format!(
-                                "{}: {}",
-                                result.error_code().unwrap_or("UnknownError"),
-                                result.error_message().unwrap_or_default()
-                            );
-                            still.push(entry);
-                        }
-                        None => {
-                            reason = "PutEvents answered fewer entries than sent".into();
-                            still.push(entry);
-                        }
+                for (entry, result) in pending.into_iter().zip(results) {
+                    if let EntryResult::Failed(why) = result {
+                        reason = why;
+                        still.push(entry);
                     }
                 }
                 if !still.is_empty() {
@@ -521,8 +502,7 @@ async fn send_batch(state: &State, mut pending: Vec<EventEntry>) -> BatchOutcome
                 }
                 pending = still;
             }
-            Err(e) => {
-                let err = AwsCallError::from_sdk("PutEvents", &e);
+            Err(err) => {
                 reason = err.to_string();
                 call_failed = true;
                 tracing::warn!(attempt, error = %err, "PutEvents failed");

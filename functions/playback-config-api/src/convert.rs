@@ -3,15 +3,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::playback_configuration::{
+    AdMarkerPassthrough, AvailSuppression, Bumper, CdnConfiguration, LivePreRollConfiguration, ManifestProcessingRules,
+    PutPlaybackConfiguration,
+};
 use aws_sdk_mediatailor::operation::get_playback_configuration::GetPlaybackConfigurationOutput;
 use aws_sdk_mediatailor::operation::put_playback_configuration::PutPlaybackConfigurationOutput;
 use aws_sdk_mediatailor::operation::put_playback_configuration::builders::PutPlaybackConfigurationFluentBuilder;
 use aws_sdk_mediatailor::types as sdk;
 use serde::Serialize;
-use tailorflow_shared::playback_configuration::{
-    AdMarkerPassthrough, AvailSuppression, Bumper, CdnConfiguration, LivePreRollConfiguration, ManifestProcessingRules,
-    PutPlaybackConfiguration,
-};
 
 /// A playback configuration as MediaTailor answers Put, Get and List: the seed's members, in
 /// the same PascalCase as the request body (tags as `Tags`, as the seed's responses spell it).
@@ -265,8 +265,8 @@ view_from!(sdk::PlaybackConfiguration);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::playback_configuration::parse_json;
     use serde_json::json;
-    use tailorflow_shared::playback_configuration::parse_json;
 
     fn full() -> PutPlaybackConfiguration {
         let body = json!({

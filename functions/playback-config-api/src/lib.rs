@@ -10,19 +10,26 @@
 //! | `GET /openapi.json` | none: the [`OPENAPI`] document |
 //!
 //! Everything the seed API states is checked before MediaTailor is called
-//! ([`tailorflow_shared::playback_configuration`]), and every failure is answered in one JSON
+//! ([`crate::playback_configuration`]), and every failure is answered in one JSON
 //! shape, `{"error": {"code", "message", "field"?, "requestId"}}` ([`ApiError`]).
+//!
+//! # Layout
+//! - this file: routes, the [`handler`], the error shape and one function per route.
+//! - [`playback_configuration`]: the `PutPlaybackConfiguration` body, parsed and validated as
+//!   the API reference documents it (pure).
+//! - [`convert`]: that body into the SDK's request, and the SDK's answers into JSON.
 
 pub mod convert;
+pub mod playback_configuration;
 
 use std::time::Duration;
 
+use crate::playback_configuration::{FieldError, PutPlaybackConfiguration, parse_value};
 use lambda_http::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use lambda_http::http::{HeaderMap, Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use serde_json::{Map, Value, json};
-use tailorflow_shared::playback_configuration::{FieldError, PutPlaybackConfiguration, parse_value};
 use tailorflow_shared::{
     AwsCallError, AwsClients, ClientSettings, ConfigError, EnvReader, ErrorClass, PlaybackConfigurationName,
 };

@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::names::PlaybackConfigurationName;
+use tailorflow_shared::names::PlaybackConfigurationName;
 
 /// The longest ad decision server URL MediaTailor accepts.
 pub const MAX_ADS_URL_LEN: usize = 25_000;

@@ -6,13 +6,24 @@
 //! turn. Every ad break is moved onto a segment boundary read from the VOD source's manifests; a
 //! break that no boundary fits is reported, not created. Program names derive from the chain, so
 //! a retried, replayed or concurrent run creates nothing twice and never forks the chain (the
-//! planning itself is [`tailorflow_shared::planning`]).
+//! planning itself is [`crate::planning`]).
+//!
+//! # Layout
+//! - this file: [`State`] (clients and settings, built once), the [`handler`] and the calls it
+//!   makes to MediaTailor for one run.
+//! - [`settings`]: environment variables and the event's `detail` overrides, into one run's
+//!   configuration.
+//! - [`planning`]: which programs and ad breaks to append, names, boundary snapping (pure).
+//! - [`media`]: a VOD source's manifests read through its source location (S3 or HTTP) into
+//!   segment timelines.
 
 pub mod media;
+pub mod planning;
 pub mod settings;
 
 use std::collections::BTreeMap;
 
+use crate::planning::{MediaStatus, PlanOutcome, PlanRequest, PlannedProgram, ScheduledProgram, SkippedSource};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_sdk_mediatailor::types::{
     AdBreak, MessageType, RelativePosition, ScheduleConfiguration, SlateSource, SpliceInsertMessage, Transition,
@@ -20,11 +31,9 @@ use aws_sdk_mediatailor::types::{
 use chrono::{DateTime, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
+use tailorflow_shared::aws::mediatailor;
 use tailorflow_shared::origin::{self, Origin};
 use tailorflow_shared::pages::all_pages;
-use tailorflow_shared::planning::{
-    self, MediaStatus, PlanOutcome, PlanRequest, PlannedProgram, ScheduledProgram, SkippedSource,
-};
 use tailorflow_shared::rate::RateLimiter;
 use tailorflow_shared::{
     AwsCallError, AwsClients, ConfigError, EnvReader, ErrorClass, SourceLocationName, VodSourceName,
@@ -366,16 +375,11 @@ impl Run<'_> {
     /// Where a source location's packages are read from.
     async fn origin(&self, location: &SourceLocationName) -> Result<Origin, ScheduleError> {
         self.limiter.acquire().await;
-        let described =
-            self.mt().describe_source_location().source_location_name(location.as_str()).send().await.map_err(|e| {
-                let err = AwsCallError::from_sdk("DescribeSourceLocation", &e);
-                if err.class == ErrorClass::NotFound {
-                    ScheduleError::SourceLocationNotFound(location.as_str().to_owned())
-                } else {
-                    ScheduleError::MediaTailor(err)
-                }
-            })?;
-        let base_url = described.http_configuration().map(|h| h.base_url()).unwrap_or_default();
+        let described = mediatailor::describe_source_location(self.mt(), location.as_str())
+            .await
+            .map_err(ScheduleError::MediaTailor)?
+            .ok_or_else(|| ScheduleError::SourceLocationNotFound(location.as_str().to_owned()))?;
+        let base_url = described.base_url.as_str();
         origin::parse_base_url(base_url)
             .map_err(|e| ScheduleError::Origin { location: location.as_str().to_owned(), reason: e.to_string() })
     }
@@ -456,7 +460,7 @@ impl Run<'_> {
                         tag.matches(v.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())))
                     })
                 })
-                .map(|v| (v.vod_source_name().to_owned(), packages_of(v.http_package_configurations())))
+                .map(|v| (v.vod_source_name().to_owned(), mediatailor::packages_of(v.http_package_configurations())))
                 .collect::<Vec<_>>();
             Ok((items, page.next_token().map(str::to_owned)))
         })
@@ -485,20 +489,8 @@ impl Run<'_> {
         vod_source: &VodSourceName,
     ) -> Result<Option<Vec<Package>>, ScheduleError> {
         self.limiter.acquire().await;
-        match self
-            .mt()
-            .describe_vod_source()
-            .source_location_name(location.as_str())
-            .vod_source_name(vod_source.as_str())
-            .send()
-            .await
-        {
-            Ok(described) => Ok(Some(packages_of(described.http_package_configurations()))),
-            Err(e) => {
-                let err = AwsCallError::from_sdk("DescribeVodSource", &e);
-                if err.class == ErrorClass::NotFound { Ok(None) } else { Err(ScheduleError::MediaTailor(err)) }
-            }
-        }
+        let described = mediatailor::describe_vod_source(self.mt(), location.as_str(), vod_source.as_str()).await;
+        Ok(described.map_err(ScheduleError::MediaTailor)?.map(|v| v.packages))
     }
 
     /// What a pool member's manifests say, or why it cannot be scheduled.
@@ -619,16 +611,4 @@ impl Run<'_> {
             .schedule_configuration(schedule)
             .set_ad_breaks((!ad_breaks.is_empty()).then_some(ad_breaks)))
     }
-}
-
-/// The package configurations of a described or listed VOD source.
-fn packages_of(configs: &[aws_sdk_mediatailor::types::HttpPackageConfiguration]) -> Vec<Package> {
-    configs
-        .iter()
-        .map(|c| Package {
-            source_group: c.source_group().to_owned(),
-            dash: c.r#type() == &aws_sdk_mediatailor::types::Type::Dash,
-            path: c.path().to_owned(),
-        })
-        .collect()
 }

@@ -4,30 +4,21 @@
 
 use std::time::Duration;
 
+use crate::planning::{MediaStatus, PackageTimeline, SourceMedia};
 use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings, SharedHttpConnector};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::ByteStream;
 use percent_encoding::percent_decode_str;
+use tailorflow_shared::ClientSettings;
+pub use tailorflow_shared::aws::mediatailor::{Package, PackageType};
+use tailorflow_shared::aws::s3;
 use tailorflow_shared::manifest::{self, ManifestKind, SegmentTimeline};
 use tailorflow_shared::origin::{self, Origin};
-use tailorflow_shared::planning::{MediaStatus, PackageTimeline, SourceMedia};
-use tailorflow_shared::{AwsCallError, ClientSettings};
 
 /// The largest manifest read: a day of 1 s segments is a few MB; anything far larger is not a
 /// playlist.
 const MAX_MANIFEST_BYTES: usize = 16 * 1024 * 1024;
-
-/// A package configuration of a VOD source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Package {
-    /// `SourceGroup`.
-    pub source_group: String,
-    /// `Type` is DASH (else HLS).
-    pub dash: bool,
-    /// `Path`, relative to the source location's BaseUrl.
-    pub path: String,
-}
 
 /// Why a manifest could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,21 +151,15 @@ impl OriginReader {
     }
 
     async fn get_s3(&self, bucket: &str, key: &str) -> Result<Vec<u8>, FetchError> {
-        let output = self.s3.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
-            let err = AwsCallError::from_sdk("GetObject", &e);
-            let message = format!("s3://{bucket}/{key}: {err}");
-            if err.class.is_retryable() { FetchError::Transient(message) } else { FetchError::Permanent(message) }
-        })?;
-        if output.content_length().is_some_and(|n| n > MAX_MANIFEST_BYTES as i64) {
-            return Err(too_large(&format!("s3://{bucket}/{key}")));
+        let part = s3::Part::Whole { max_bytes: MAX_MANIFEST_BYTES as u64 };
+        match s3::get_object(&self.s3, bucket, key, part).await {
+            Ok(Some(object)) => Ok(object.body),
+            Ok(None) => {
+                Err(FetchError::Permanent(format!("s3://{bucket}/{key}: NoSuchKey, the object does not exist")))
+            }
+            Err(err) if err.class.is_retryable() => Err(FetchError::Transient(format!("s3://{bucket}/{key}: {err}"))),
+            Err(err) => Err(FetchError::Permanent(format!("s3://{bucket}/{key}: {err}"))),
         }
-        let bytes = output
-            .body
-            .collect()
-            .await
-            .map_err(|e| FetchError::Transient(format!("s3://{bucket}/{key}: the body could not be read: {e}")))?
-            .into_bytes();
-        Ok(bytes.to_vec())
     }
 
     async fn get_http(&self, url: &str) -> Result<Vec<u8>, FetchError> {
@@ -226,7 +211,7 @@ async fn read_package(
     let location = locate(origin, &package.path);
     let bytes = reader.get(&location).await?;
     let unusable = |what: &Location, err: manifest::ManifestError| FetchError::Permanent(format!("{what}: {err}"));
-    if package.dash {
+    if package.kind == PackageType::Dash {
         let mpd = manifest::parse_dash(&bytes).map_err(|e| unusable(&location, e))?;
         let duration = mpd.duration_ms.or_else(|| mpd.timeline.as_ref().map(SegmentTimeline::total_ms));
         let duration = duration.ok_or_else(|| {

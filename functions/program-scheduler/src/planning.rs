@@ -17,8 +17,8 @@ use std::str::FromStr;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::manifest::SegmentTimeline;
-use crate::names::{ChannelName, MAX_NAME_LEN, ProgramName, SourceLocationName, VodSourceName};
+use tailorflow_shared::manifest::SegmentTimeline;
+use tailorflow_shared::names::{ChannelName, MAX_NAME_LEN, ProgramName, SourceLocationName, VodSourceName};
 
 /// MediaTailor plays an ad break only when its `OffsetMillis` is within this many milliseconds of
 /// a segment boundary of the program's source; otherwise it skips the break without an error.

@@ -1,7 +1,7 @@
 //! The function's settings (environment) and the event's `detail`, which overrides them per run.
 
+use crate::planning::{AdBreakPolicy, MAX_AD_BREAKS_PER_PROGRAM, OffsetList, TagFilter, VodSourceList};
 use serde::Deserialize;
-use tailorflow_shared::planning::{AdBreakPolicy, MAX_AD_BREAKS_PER_PROGRAM, OffsetList, TagFilter, VodSourceList};
 use tailorflow_shared::{ChannelName, ClientSettings, ConfigError, EnvReader, SourceLocationName, VodSourceName};
 
 /// The longest horizon: `GetChannelSchedule` answers at most 4320 minutes (three days) ahead, and

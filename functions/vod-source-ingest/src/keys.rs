@@ -1,4 +1,4 @@
-//! From an S3 key to a VOD source: pure.
+//! From an S3 key to a VOD source, and from one package to a VOD source's packages: pure.
 //!
 //! Decodes the key as S3 notifications send it, tells entry manifests from everything else,
 //! derives a VOD source name that MediaTailor accepts (stable, and collision-free where the
@@ -9,38 +9,8 @@ use std::collections::BTreeMap;
 use percent_encoding::percent_decode_str;
 use sha2::{Digest, Sha256};
 
-use crate::names::{MAX_NAME_LEN, VodSourceName, is_name_char};
-
-/// The streaming format of an entry manifest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub enum PackageType {
-    /// An HLS multivariant playlist (`.m3u8`).
-    Hls,
-    /// A DASH MPD (`.mpd`).
-    Dash,
-}
-
-impl PackageType {
-    /// MediaTailor's name: `HLS` or `DASH`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Hls => "HLS",
-            Self::Dash => "DASH",
-        }
-    }
-
-    /// The type a key's extension names, if it is a manifest at all.
-    pub fn from_key(key: &str) -> Option<Self> {
-        let lower = key.to_ascii_lowercase();
-        if lower.ends_with(".m3u8") {
-            Some(Self::Hls)
-        } else if lower.ends_with(".mpd") {
-            Some(Self::Dash)
-        } else {
-            None
-        }
-    }
-}
+pub use tailorflow_shared::aws::mediatailor::{Package, PackageType};
+use tailorflow_shared::names::{MAX_NAME_LEN, VodSourceName, is_name_char};
 
 /// Why a key cannot be ingested. Permanent: retrying does not help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -170,17 +140,6 @@ pub fn relative_path(key: &str, prefix: &str) -> Result<String, KeyError> {
         .map(|rest| rest.trim_start_matches('/').to_owned())
         .filter(|rest| !rest.is_empty())
         .ok_or_else(|| KeyError::OutsidePrefix { key: key.to_owned(), prefix: prefix.to_owned() })
-}
-
-/// One HttpPackageConfiguration, as plain data.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub struct Package {
-    /// HLS or DASH.
-    pub kind: PackageType,
-    /// Matches a channel output's source group.
-    pub source_group: String,
-    /// Relative to the source location's BaseUrl.
-    pub path: String,
 }
 
 /// What merging one package into a VOD source's packages gives.

@@ -1,4 +1,4 @@
-//! playback-config-api's PUT body validation on arbitrary bytes: the shared parser and validator
+//! playback-config-api's PUT body validation on arbitrary bytes: the function's parser and validator
 //! (`parse_json` + `validate`) and the function's own `parse_put_body`. No panic; an accepted
 //! body names the path's configuration and re-validates after a round trip.
 #![no_main]
@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use playback_config_api::parse_put_body;
 use tailorflow_shared::PlaybackConfigurationName;
-use tailorflow_shared::playback_configuration::{PutPlaybackConfiguration, parse_json};
+use playback_config_api::playback_configuration::{PutPlaybackConfiguration, parse_json};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(config) = parse_json::<PutPlaybackConfiguration>(data)
