@@ -26,6 +26,9 @@ step "cfn-lint template.yaml"
 step "sam validate --lint template.yaml (offline)"
 SAM_CLI_TELEMETRY=0 .venv/bin/sam validate --lint --region us-east-1 --template template.yaml
 
+step "checkov template.yaml (fails on any failed check; skips are on their resources, see README Deploy)"
+bash scripts/checkov.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
