@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README): formatting, lints, then every test of the workspace.
-# Installs nothing system-wide: Python tools go into ./.venv (pinned), Rust needs only the
-# toolchain with rustfmt and clippy.
+# Installs nothing system-wide but Debian's xmllint and XMLTV DTD when missing (apt-get): Python
+# tools go into ./.venv (pinned), Rust needs only the toolchain with rustfmt and clippy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,18 @@ export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 export no_proxy="$NO_PROXY"
 
 step() { printf '\n==> %s\n' "$*"; }
+
+step "xmllint and the XMLTV DTD (Debian's libxml2-utils, xmltv-util): every channel guide is validated"
+# Idempotent: installs only when either is missing (CI runs as root). The channel-guide tests
+# fail without them when CI=true, and skip the validation with a note otherwise.
+command -v xmllint >/dev/null && [ -f /usr/share/xmltv/xmltv.dtd ] || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xmltv-util libxml2-utils
+}
+command -v xmllint
+test -f /usr/share/xmltv/xmltv.dtd
+
+step "ffmpeg (decodes channel playback in local/tests/playback.rs; CI runs as root)"
+command -v ffmpeg >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
 
 step "python tools in .venv (cfn-lint, cargo-lambda, schemathesis, aws-sam-cli)"
 # Reinstalled whenever scripts/requirements.txt changes (the stamp is a copy of it).

@@ -10,7 +10,8 @@ use crate::error::{BenchError, Result};
 use crate::proc::Guard;
 
 /// The functions, by package and binary name.
-pub const FUNCTIONS: [&str; 4] = ["vod-source-ingest", "program-scheduler", "alert-publisher", "playback-config-api"];
+pub const FUNCTIONS: [&str; 5] =
+    ["vod-source-ingest", "program-scheduler", "alert-publisher", "playback-config-api", "channel-guide"];
 /// The hello-world baseline binary.
 pub const HELLO: &str = "bench-hello";
 /// Hello-world plus tracing and the AWS SDK clients, as every function sets them up.

@@ -180,7 +180,7 @@ fn function_targets(endpoint: &str) -> Result<Vec<Target>> {
         env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         env
     };
-    let specs: [(&str, &str, Env); 4] = [
+    let specs: [(&str, &str, Env); 5] = [
         ("vod-source-ingest", "s3-put-hls-manifest.json", common(&[("SOURCE_LOCATION_NAME", "media")])),
         (
             "program-scheduler",
@@ -193,6 +193,8 @@ fn function_targets(endpoint: &str) -> Result<Vec<Target>> {
             common(&[("EVENT_BUS_NAME", "alerts"), ("MAX_REQUESTS_PER_SECOND", "100")]),
         ),
         ("playback-config-api", "v2-get.json", common(&[])),
+        // No channel is tagged managed in the cold-start emulator: a listing, no guide written.
+        ("channel-guide", "scheduled.json", common(&[("GUIDE_BUCKET", "media"), ("MAX_REQUESTS_PER_SECOND", "100")])),
     ];
     specs
         .into_iter()

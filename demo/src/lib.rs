@@ -5,13 +5,17 @@
 //! # Layout
 //! - [`run`] starts the emulator, runs the scenario and stops it.
 //! - One step per function, in the order a deployment sees them: `ingest` (vod-source-ingest on
-//!   an SQS batch), `schedule` (program-scheduler on a new channel), `publish_alerts`
-//!   (alert-publisher), `playback_configurations` (playback-config-api through API Gateway events).
+//!   an SQS batch, then a backfill of the sample bucket), `schedule` (program-scheduler on a new channel), `publish_alerts`
+//!   (alert-publisher), `playback_configurations` (playback-config-api through API Gateway events),
+//!   `channel_guide` (channel-guide writes the channel's XMLTV guide to the sample bucket), then
+//!   `playback_urls` prints each channel output's PlaybackUrl with an `ffplay` hint.
 
 use std::fmt::Write as _;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use aws_sdk_mediatailor::types::{HlsPlaylistSettings, PlaybackMode, RequestOutputItem};
+use aws_sdk_mediatailor::types::{
+    DashPlaylistSettings, HlsPlaylistSettings, PlaybackMode, RequestOutputItem, SlateSource,
+};
 use lambda_http::RequestExt;
 use serde_json::{Value, json};
 use tailorflow_shared::{AwsCallError, AwsClients, ClientSettings, EnvReader};
@@ -90,6 +94,8 @@ async fn scenario(emulator: &Emulator) -> Result<String, DemoError> {
     schedule(&clients, &mut out).await?;
     publish_alerts(emulator, &clients, &mut out).await?;
     playback_configurations(&clients, &mut out).await?;
+    channel_guide(&clients, &mut out).await?;
+    playback_urls(&clients, &mut out).await?;
     let _ = writeln!(
         out,
         "\nNext: `cargo run -p mediatailor-local -- serve` keeps the emulator up for `cargo lambda watch`\n\
@@ -98,22 +104,23 @@ async fn scenario(emulator: &Emulator) -> Result<String, DemoError> {
     Ok(out)
 }
 
-/// vod-source-ingest on an SQS batch of S3 notifications for the sample media.
+/// vod-source-ingest on an SQS batch of S3 notifications for the sample media, then a backfill
+/// of the whole sample bucket (what no notification named).
 async fn ingest(clients: &AwsClients, out: &mut String) -> Result<(), DemoError> {
     let fail = failed("vod-source-ingest");
     let env = EnvReader::from_pairs([
         ("SOURCE_LOCATION_NAME", LOCATION),
         ("AUTO_CREATE_SOURCE_LOCATION", "true"),
         ("AWS_REGION", "us-east-1"),
+        ("MEDIA_BUCKET", BUCKET),
+        ("MAX_REQUESTS_PER_SECOND", "100"),
     ]);
     let settings = vod_source_ingest::Settings::read(env).map_err(|e| fail(e.to_string()))?;
-    let state = vod_source_ingest::State { clients: clients.clone(), settings };
+    let state = vod_source_ingest::State::new(clients.clone(), settings);
     let keys = [
         "packages/big-buck-bunny/hls/index.m3u8",
         "packages/big-buck-bunny/dash/manifest.mpd",
         "packages/sintel/hls/index.m3u8",
-        "packages/broken/hls/index.m3u8",
-        "slates/slate-30s/hls/index.m3u8",
         // A packager writes these too: ignored.
         "packages/big-buck-bunny/hls/720p/index.m3u8",
         "packages/big-buck-bunny/hls/720p/segment_00000.ts",
@@ -144,6 +151,26 @@ async fn ingest(clients: &AwsClients, out: &mut String) -> Result<(), DemoError>
         failures
     );
     let _ = writeln!(out, "   source location {LOCATION} created for s3://{BUCKET} (AUTO_CREATE_SOURCE_LOCATION=true)");
+    // The library already in the bucket: a backfill, invoked again until it is done (bounded).
+    let mut start_after = Value::Null;
+    let (mut invocations, mut assets, mut created) = (0, 0, 0);
+    for _ in 0..100 {
+        let request = json!({"Backfill": {"StartAfter": start_after}});
+        let answer = vod_source_ingest::handler(&state, invocation(IngestEvent::from(request)))
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        invocations += 1;
+        assets += answer["Assets"].as_u64().unwrap_or_default();
+        created += answer["Summary"]["created"].as_array().map_or(0, Vec::len);
+        if answer["Done"] == json!(true) {
+            break;
+        }
+        start_after = answer["NextStartAfter"].clone();
+    }
+    let _ = writeln!(
+        out,
+        "   backfill of s3://{BUCKET}: {assets} assets reconciled in {invocations} invocation(s), {created} VOD sources created"
+    );
     let mt = &clients.mediatailor;
     let listed = mt
         .list_vod_sources()
@@ -151,18 +178,19 @@ async fn ingest(clients: &AwsClients, out: &mut String) -> Result<(), DemoError>
         .send()
         .await
         .map_err(|e| AwsCallError::from_sdk("ListVodSources", &e))?;
-    let _ = writeln!(out, "   {:<16} {:<12} paths", "VOD source", "packages");
+    let _ = writeln!(out, "   {:<24} {:<12} paths", "VOD source", "packages");
     for source in listed.items() {
         let packages = source.http_package_configurations();
         let kinds: Vec<&str> = packages.iter().map(|p| p.r#type().as_str()).collect();
         let paths: Vec<&str> = packages.iter().map(|p| p.path()).collect();
-        let _ = writeln!(out, "   {:<16} {:<12} {}", source.vod_source_name(), kinds.join("+"), paths.join(", "));
+        let _ = writeln!(out, "   {:<24} {:<12} {}", source.vod_source_name(), kinds.join("+"), paths.join(", "));
     }
-    let _ = writeln!(out, "   ignored: a media playlist and a segment (only entry manifests make VOD sources)");
+    let _ = writeln!(out, "   ignored: a rendition's playlist and a segment (only entry manifests make VOD sources)");
     Ok(())
 }
 
-/// program-scheduler fills a new channel for ten minutes, with a break every 60 s.
+/// program-scheduler fills a new LINEAR channel (the 30 s slate as its filler) for ten minutes,
+/// with a break every 60 s.
 async fn schedule(clients: &AwsClients, out: &mut String) -> Result<(), DemoError> {
     let fail = failed("program-scheduler");
     let mt = &clients.mediatailor;
@@ -172,29 +200,46 @@ async fn schedule(clients: &AwsClients, out: &mut String) -> Result<(), DemoErro
         .hls_playlist_settings(HlsPlaylistSettings::builder().manifest_window_seconds(60).build())
         .build()
         .map_err(|e| fail(e.to_string()))?;
+    let dash = RequestOutputItem::builder()
+        .manifest_name("dash")
+        .source_group("dash")
+        .dash_playlist_settings(DashPlaylistSettings::builder().manifest_window_seconds(60).build())
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let filler = SlateSource::builder().source_location_name(LOCATION).vod_source_name("slates-slate-30s").build();
     mt.create_channel()
         .channel_name(CHANNEL)
-        .playback_mode(PlaybackMode::Loop)
+        .playback_mode(PlaybackMode::Linear)
+        .filler_slate(filler)
+        // Scheduled by program-scheduler's managed mode, as every channel so tagged.
+        .tags("tailorflow:managed", "true")
         .outputs(output)
+        .outputs(dash)
         .send()
         .await
         .map_err(|e| AwsCallError::from_sdk("CreateChannel", &e))?;
+    // No CHANNEL_NAME: managed mode, every channel tagged tailorflow:managed=true.
     let env = EnvReader::from_pairs([
-        ("CHANNEL_NAME", CHANNEL),
         ("SOURCE_LOCATION_NAME", LOCATION),
         ("HORIZON_MINUTES", "10"),
         ("AD_BREAK_EVERY_SECONDS", "60"),
-        ("SLATE_VOD_SOURCE_NAME", "slate-30s"),
+        ("SLATE_VOD_SOURCE_NAME", "slates-slate-30s"),
     ]);
     let settings = program_scheduler::settings::Settings::read(env).map_err(|e| fail(e.to_string()))?;
     let state = program_scheduler::State::new(clients.clone(), settings);
-    let summary = program_scheduler::handler(&state, invocation(scheduled_event(json!({}))))
+    let report = program_scheduler::handler(&state, invocation(scheduled_event(json!({}))))
         .await
         .map_err(|e| fail(e.to_string()))?;
+    let summary = report
+        .into_managed()
+        .and_then(|managed| managed.channels.into_iter().find(|c| c.channel_name == CHANNEL))
+        .and_then(|channel| channel.summary)
+        .ok_or_else(|| fail(format!("managed mode did not schedule {CHANNEL}")))?;
     let _ = writeln!(
         out,
-        "\n2. program-scheduler: {} programs appended to {CHANNEL}, horizon {} covered until {} (UTC)",
+        "\n2. program-scheduler (managed mode): {} programs appended to {CHANNEL} ({}), horizon {} covered until {} (UTC)",
         summary.programs.len(),
+        summary.playback_mode,
         summary.horizon_end.format("%H:%M:%S"),
         summary.scheduled_until.format("%H:%M:%S"),
     );
@@ -332,5 +377,95 @@ async fn playback_configurations(clients: &AwsClients, out: &mut String) -> Resu
         };
         let _ = writeln!(out, "   {method:<6} {uri:<42} {status}  {gist}");
     }
+    Ok(())
+}
+
+/// channel-guide on a scheduled event of now: the demo channel's XMLTV guide, written to the
+/// sample bucket (a file under `local/media/tailorflow-media/guides/`), and its first programmes.
+async fn channel_guide(clients: &AwsClients, out: &mut String) -> Result<(), DemoError> {
+    let fail = failed("channel-guide");
+    let mt = &clients.mediatailor;
+    // Titles and the rest come from the VOD source's tags; sintel keeps its name as its title.
+    let bunny = tailorflow_shared::aws::mediatailor::describe_vod_source(mt, LOCATION, "packages-big-buck-bunny")
+        .await?
+        .ok_or_else(|| fail("VOD source packages-big-buck-bunny is missing".into()))?;
+    mt.tag_resource()
+        .resource_arn(bunny.arn)
+        .tags("title", "Big Buck Bunny")
+        .tags("description", "A giant rabbit takes on three bullies.")
+        .tags("category", "Animation, Comedy")
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("TagResource", &e))?;
+    let env = EnvReader::from_pairs([("GUIDE_BUCKET", BUCKET), ("CHANNEL_NAMES", CHANNEL), ("GUIDE_HOURS", "2")]);
+    let settings = channel_guide::Settings::read(env).map_err(|e| fail(e.to_string()))?;
+    let key = settings.key(CHANNEL, "xml");
+    let mut state = channel_guide::State::new(clients.clone(), settings);
+    // The metric lines would interleave with this report on stdout: keep them.
+    state.metrics = channel_guide::MetricsSink::memory();
+    let summary = channel_guide::handler(&state, invocation(scheduled_event(json!({}))))
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let report = summary.channels.first().ok_or_else(|| fail(format!("no guide for {CHANNEL}")))?;
+    let file = mediatailor_local::sample_media_dir().join(BUCKET).join(&key);
+    let health = &report.health;
+    let _ = writeln!(
+        out,
+        "\n5. channel-guide: XMLTV guide of {CHANNEL} for the next 2 hours, {} programmes\n   written to s3://{BUCKET}/{key} ({})",
+        health.programs_in_window,
+        file.display()
+    );
+    let _ = writeln!(
+        out,
+        "   schedule health (EMF metrics): {} min ahead, {} s of filler gaps, {} programmes with alerts",
+        health.scheduled_minutes_ahead, health.filler_gap_seconds, health.programs_with_alerts
+    );
+    let guide: Value = match std::fs::read(file.with_extension("json")) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        Err(err) => return Err(fail(format!("cannot read the guide back: {err}"))),
+    };
+    let _ = writeln!(out, "   {:<9} {:<9} {:<16} category", "start", "stop", "title");
+    for programme in guide["programmes"].as_array().into_iter().flatten().take(5) {
+        let time = |field: &str| programme[field].as_str().and_then(|t| t.get(11..19)).unwrap_or("--:--:--").to_owned();
+        let categories: Vec<&str> =
+            programme["categories"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let _ = writeln!(
+            out,
+            "   {:<9} {:<9} {:<16} {}",
+            time("start"),
+            time("stop"),
+            programme["title"].as_str().unwrap_or_default(),
+            if categories.is_empty() { "-".to_owned() } else { categories.join(", ") }
+        );
+    }
+    Ok(())
+}
+
+/// Each output's PlaybackUrl, with a one-line `ffplay` hint. The demo's emulator stops when the
+/// demo ends, so the URLs are for reading: a running `mediatailor-local serve` plays them.
+async fn playback_urls(clients: &AwsClients, out: &mut String) -> Result<(), DemoError> {
+    let channel = clients
+        .mediatailor
+        .describe_channel()
+        .channel_name(CHANNEL)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("DescribeChannel", &e))?;
+    let _ = writeln!(
+        out,
+        "\n6. playback: {CHANNEL} ({}, filler slate {}) plays at its outputs' PlaybackUrls (unsigned)",
+        channel.playback_mode().unwrap_or("-"),
+        channel.filler_slate().and_then(|s| s.vod_source_name()).unwrap_or("-"),
+    );
+    for output in channel.outputs() {
+        let kind = if output.dash_playlist_settings().is_some() { "DASH" } else { "HLS" };
+        let _ = writeln!(out, "   {:<6} {kind:<5} {}", output.manifest_name(), output.playback_url());
+        let _ = writeln!(out, "          ffplay {}", output.playback_url());
+    }
+    let _ = writeln!(
+        out,
+        "   (this emulator stops with the demo: to play, run `cargo run -p mediatailor-local -- serve`, set up a\n   \
+         channel there as above, and open its PlaybackUrl with ffplay, VLC or any HLS/DASH player)"
+    );
     Ok(())
 }

@@ -17,23 +17,29 @@
 //! # Layout
 //!
 //! - `server`: the one HTTP front door; routes each request by its SigV4 signing name (or to the
-//!   `/origin/` media server and the `/_local/` API), counts calls and injects faults.
+//!   `/origin/` media server and the `/_local/` API), counts calls, injects faults and stamps
+//!   request ids.
 //! - [`mediatailor`]: the MediaTailor REST-JSON API.
-//!   - `mediatailor/mod.rs`: operations parsed from method and path, the store's lock, persistence
-//!     and rollback; `ops/mod.rs`: the dispatch table from operation to handler, paging and
-//!     lookups; `ops/{channels, programs, source_locations, playback_configurations, schedule,
-//!     alerts, tags}.rs`: the handlers, one file per kind of resource.
+//!   - `mediatailor/mod.rs`: the current model's 48 operations parsed from method and path, the
+//!     store's lock, persistence and rollback; `ops/mod.rs`: the dispatch table from operation to
+//!     handler, paging and lookups; `ops/{channels, programs, source_locations,
+//!     playback_configurations, prefetch, functions, schedule, alerts, tags}.rs`: the handlers,
+//!     one file per kind of resource (live sources live with source locations).
 //!   - [`mediatailor::model`]: the wire shapes; `playback_configuration`: the
-//!     PutPlaybackConfiguration request and its checks; `validate`: URL, enum, range, time and
-//!     tag checks; `names`: the resource name rule.
+//!     PutPlaybackConfiguration request and its checks; `shape` and `shapes_playback`: the
+//!     model's wider shapes as member tables (prefetch schedules, functions, newer playback
+//!     configuration members, log settings); `validate`: URL, enum, range, time and tag checks;
+//!     `names`: the resource name rule.
 //!   - `store`: every resource, saved atomically to the state file.
-//!   - `schedule`: GetChannelSchedule computed from play order and manifest durations.
+//!   - [`mediatailor::schedule`]: what a channel plays when (LOOP and LINEAR, filler gaps,
+//!     ABSOLUTE truncation), a pure function GetChannelSchedule and playback both use.
 //!   - `alerts`: alerts computed from the media (MediaTailor's codes) plus injected ones.
 //!   - `media`: reads a VOD source's manifests from the media folder; `manifest`: HLS (m3u8-rs)
 //!     and DASH (dash-mpd-core) parsing; `origin`: BaseUrl to bucket and prefix, and manifest
 //!     URIs to keys, never outside the bucket.
 //! - [`eventbridge`]: `PutEvents` (awsJson1.1), with the events kept for tests.
-//! - [`s3`]: S3 reads of the media folder, and the plain HTTP origin under `/origin/`.
+//! - [`s3`]: S3 over the media folder, and the plain HTTP origin under `/origin/`; `s3/keys` and
+//!   `s3/safe_fs`: keys that cannot be paths (long, `..`) mapped so they stay in their bucket.
 //! - [`faults`]: injected latency, throttling, server errors and failed event entries.
 //! - `local_api`: the test-only `/_local/` API (health, events, alerts, faults, calls, state).
 //! - `wire`: query strings, path segments and JSON bodies in; REST-JSON, awsJson1.1 and S3 XML

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 
 use crate::faults::Injected;
@@ -33,7 +33,70 @@ fn signing_name(headers: &HeaderMap) -> Option<String> {
     (parts.len() >= 4).then(|| parts[parts.len() - 2].to_owned())
 }
 
+/// The request-id header each service answers with: S3 spells it `x-amz-request-id`, MediaTailor
+/// and EventBridge `x-amzn-RequestId`.
+fn request_id_header(service: Service) -> &'static str {
+    match service {
+        Service::S3 => "x-amz-request-id",
+        Service::MediaTailor | Service::EventBridge => "x-amzn-RequestId",
+    }
+}
+
+/// Answers a request, stamping the service's request id on whatever answered it (faults and
+/// refusals included), as AWS does on every response.
 async fn dispatch(app: App, req: Request) -> Response {
+    let service = service_of(req.headers());
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut response = route(app, req).await;
+    let Some(service) = service else { return response };
+    if service == Service::S3 && response.status().as_u16() >= 400 {
+        response = s3_error_with_request_id(response, &request_id).await;
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(request_id_header(service), value.clone());
+        if service == Service::S3 {
+            // S3 pairs the request id with an extended id; clients log both.
+            response.headers_mut().insert("x-amz-id-2", value);
+        }
+    }
+    response
+}
+
+/// The service a request is signed for, when it is one the emulator serves.
+fn service_of(headers: &HeaderMap) -> Option<Service> {
+    match signing_name(headers).as_deref() {
+        Some("mediatailor") => Some(Service::MediaTailor),
+        Some("events") => Some(Service::EventBridge),
+        Some("s3") => Some(Service::S3),
+        _ => None,
+    }
+}
+
+/// S3 puts the request id in its XML error body too (`<RequestId>`, `<HostId>`); s3s and the
+/// emulator's own S3 errors leave it out, so it is added before `</Error>`.
+async fn s3_error_with_request_id(response: Response, request_id: &str) -> Response {
+    let is_xml =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("xml"));
+    if !is_xml {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are small; anything unreadable is answered as it came.
+    let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let body = match text.rfind("</Error>") {
+        Some(end) if !text.contains("<RequestId>") => {
+            format!("{}<RequestId>{request_id}</RequestId><HostId>{request_id}</HostId>{}", &text[..end], &text[end..])
+        }
+        _ => text.into_owned(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+async fn route(app: App, req: Request) -> Response {
     let path = req.uri().path().to_owned();
     if path == "/_local" || path.starts_with("/_local/") {
         return local_api::handle(app, req).await;
@@ -51,6 +114,10 @@ async fn dispatch(app: App, req: Request) -> Response {
         }
         None if matches!(*req.method(), Method::GET | Method::HEAD) && path.starts_with("/origin/") => {
             return app.s3.serve_origin(req).await;
+        }
+        // Channel playback (mediatailor/playback), unsigned like the service's playback endpoint.
+        None if matches!(*req.method(), Method::GET | Method::HEAD) && mediatailor::is_playback_path(&path) => {
+            return app.mediatailor.playback(&path, &app.s3);
         }
         None => {
             return wire::rest_json_error(

@@ -5,16 +5,17 @@
 
 use std::time::Duration;
 
-use lambda_http::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
+use lambda_http::http::header::{ALLOW, CONTENT_TYPE, ETAG, IF_MATCH, RETRY_AFTER};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 use mediatailor_local::{Emulator, FaultConfig};
-use playback_config_api::{OPENAPI, Route, State};
+use playback_config_api::{ChangeEvents, OPENAPI, Route, State};
 use serde_json::{Value, json};
 use tailorflow_integration_tests::{CapturedLogs, captured_logs, clients, emulator, invocation};
 use tailorflow_shared::ClientSettings;
 
 const REQUEST_ID: &str = "00000000-0000-4000-8000-000000000000";
+const BUS: &str = "config-changes";
 
 fn events_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/playback-config-api")
@@ -48,6 +49,23 @@ fn get(uri: &str) -> Request {
     request("GET", uri, None, "")
 }
 
+/// A PATCH of `name` with `body` as `application/merge-patch+json`.
+fn patch(name: &str, body: &Value, if_match: Option<&str>) -> Request {
+    let uri = format!("/playback-configurations/{name}");
+    with_if_match(request("PATCH", &uri, Some("application/merge-patch+json"), &body.to_string()), if_match)
+}
+
+fn delete(name: &str, if_match: Option<&str>) -> Request {
+    with_if_match(request("DELETE", &format!("/playback-configurations/{name}"), None, ""), if_match)
+}
+
+fn with_if_match(mut request: Request, etag: Option<&str>) -> Request {
+    if let Some(etag) = etag {
+        request.headers_mut().insert(IF_MATCH, etag.parse().unwrap());
+    }
+    request
+}
+
 /// One answer, already checked against the OpenAPI document.
 #[derive(Debug)]
 struct Answer {
@@ -57,6 +75,9 @@ struct Answer {
 }
 
 impl Answer {
+    fn etag(&self) -> String {
+        self.headers.get(ETAG).unwrap_or_else(|| panic!("no ETag: {self:?}")).to_str().unwrap().to_owned()
+    }
     fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or_default()
     }
@@ -92,6 +113,17 @@ impl Api {
         };
         let state = State::new(tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &settings));
         Self::with(emulator, state)
+    }
+
+    /// The same API, publishing change events to the bus [`BUS`].
+    fn publishing(self) -> Self {
+        let state = self.state.clone().with_change_events(ChangeEvents::new(BUS, "playback-config-api"));
+        Self { state, ..self }
+    }
+
+    /// Change events that could not be published so far.
+    fn failed_events(&self) -> u64 {
+        self.state.change_events.as_ref().map_or(0, ChangeEvents::failed)
     }
 
     fn with(emulator: Emulator, state: State) -> Self {
@@ -173,7 +205,11 @@ fn documented_response<'d>(document: &'d Value, route: Option<&Route>, method: &
 fn check_against_openapi(document: &Value, route: Option<&Route>, method: &str, answer: &Answer) {
     let response = documented_response(document, route, method, answer.status);
     for header in response.get("headers").and_then(Value::as_object).into_iter().flat_map(|h| h.keys()) {
-        let value = answer.headers.get(header.as_str()).unwrap_or_else(|| panic!("{header} missing: {answer:?}"));
+        let required = response["headers"][header]["required"] == json!(true);
+        let Some(value) = answer.headers.get(header.as_str()) else {
+            assert!(!required, "{header} missing: {answer:?}");
+            continue;
+        };
         let schema = &response["headers"][header]["schema"];
         let value = value.to_str().unwrap();
         let value = if schema["type"] == "integer" { json!(value.parse::<i64>().unwrap()) } else { json!(value) };
@@ -218,7 +254,7 @@ fn every_event_parses_as_its_api_gateway_version() {
         }
         seen += 1;
     }
-    assert_eq!(seen, 27, "one event per route and version, the malformed ones, and a function URL");
+    assert_eq!(seen, 39, "one event per route and version, the malformed ones, and a function URL");
 }
 
 #[test]
@@ -304,14 +340,18 @@ async fn every_route_answers_in_both_api_gateway_versions() {
     let answer = api.call(event("v1-get")).await;
     assert_eq!((answer.status, answer.code()), (404, "PlaybackConfigurationNotFound"));
     assert!(answer.body["error"]["message"].as_str().unwrap().contains("conf-1"));
+    assert!(api.emulator.accepted_events().is_empty(), "without EVENT_BUS_NAME nothing is published");
     api.stop().await;
 }
 
 #[tokio::test]
 async fn malformed_requests_are_refused_before_mediatailor() {
     let api = Api::start().await;
-    let cases: [(&str, u16, &str, Option<&str>); 8] = [
+    let cases: [(&str, u16, &str, Option<&str>); 11] = [
         ("put-unknown-member", 400, "ValidationError", Some("AdDecisionServerURL")),
+        ("put-duplicate-member", 400, "ValidationError", Some("AdDecisionServerUrl")),
+        ("patch-duplicate-member", 400, "ValidationError", Some("AvailSuppression.Mode")),
+        ("patch-wrong-content-type", 415, "UnsupportedMediaType", None),
         ("put-bad-url", 400, "ValidationError", Some("AdDecisionServerUrl")),
         ("put-non-json", 400, "MalformedJson", None),
         ("put-wrong-content-type", 415, "UnsupportedMediaType", None),
@@ -441,7 +481,7 @@ async fn every_refusal_names_its_field_and_reaches_no_one() {
     let answer = api.call(request("DELETE", "/openapi.json", None, "")).await;
     assert_eq!(answer.headers[ALLOW], "GET");
     let answer = api.call(request("POST", "/playback-configurations/x", None, "")).await;
-    assert_eq!(answer.headers[ALLOW], "DELETE, GET, PUT");
+    assert_eq!(answer.headers[ALLOW], "DELETE, GET, PATCH, PUT");
     api.stop().await;
 }
 
@@ -658,4 +698,266 @@ fn the_openapi_check_refuses_answers_the_document_does_not_allow() {
         "get",
         &Answer { status: 429, headers: retry, body: error("Throttled") },
     );
+}
+
+#[tokio::test]
+async fn patch_merges_nested_members_removes_nulls_and_keeps_the_rest() {
+    let api = Api::start().await;
+    assert_eq!(api.call(event("v2-put")).await.status, 200);
+    let before = api.call(get("/playback-configurations/conf-1")).await.body;
+    let answer = api.call(event("v2-patch")).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let after = api.call(get("/playback-configurations/conf-1")).await.body;
+    assert_eq!(answer.body, after, "the answer is what MediaTailor now holds");
+    assert_eq!(after["AdDecisionServerUrl"], "https://ads-new.example.com/vast?key=SECRET-ADS-KEY&sid=[session.id]");
+    // A nested member merges: Value changes, Mode stays.
+    assert_eq!(after["AvailSuppression"], json!({"Mode": "BEHIND_LIVE_EDGE", "Value": "00:01:00"}));
+    assert!(after.get("Bumper").is_none(), "null removes a member: {after:#}");
+    assert_eq!(after["Tags"], json!({"team": "video", "owner": "video-ops"}), "a null tag is untagged");
+    for (member, value) in before.as_object().unwrap() {
+        if !["AdDecisionServerUrl", "AvailSuppression", "Bumper", "Tags"].contains(&member.as_str()) {
+            assert_eq!(&after[member], value, "{member} was left out of the patch and must not change");
+        }
+    }
+    let stored = api.state.clients.mediatailor.get_playback_configuration().name("conf-1").send().await.unwrap();
+    assert!(stored.bumper.is_none() && !stored.tags.unwrap().contains_key("env"));
+
+    // Maps merge key by key, at depth.
+    let body = json!({
+        "ConfigurationAliases": {"player_params.origin_domain": {"pdx": null, "sfo": "origin-sfo.example.com"}},
+        "ManifestProcessingRules": {"AdMarkerPassthrough": {"Enabled": false}}
+    });
+    let answer = api.call(patch("conf-1", &body, None)).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(
+        answer.body["ConfigurationAliases"],
+        json!({"player_params.origin_domain": {"iad": "origin-iad.example.com", "sfo": "origin-sfo.example.com"}})
+    );
+    assert_eq!(answer.body["ManifestProcessingRules"], json!({"AdMarkerPassthrough": {"Enabled": false}}));
+    // A null Tags removes every tag.
+    let answer = api.call(patch("conf-1", &json!({"Tags": null}), None)).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert!(answer.body.get("Tags").is_none(), "{answer:?}");
+    let stored = api.state.clients.mediatailor.get_playback_configuration().name("conf-1").send().await.unwrap();
+    assert!(stored.tags.unwrap_or_default().is_empty());
+
+    // Arrays and scalars replace a member whole; the result is validated as a PUT body is, and
+    // nothing refused is put.
+    let puts = api.emulator.call_counts()["PutPlaybackConfiguration"];
+    let refused: [(Value, &str); 10] = [
+        (json!({"Bumper": ["https://cdn.example.com/start.mp4"]}), "Bumper"),
+        (json!({"AvailSuppression": "OFF"}), "AvailSuppression"),
+        (json!({"AvailSuppression": {"Value": "00:60:00"}}), "AvailSuppression.Value"),
+        (json!({"AdDecisionServerUrl": "not a url"}), "AdDecisionServerUrl"),
+        (json!({"Tags": {"aws:x": "y"}}), "Tags"),
+        (
+            json!({"ConfigurationAliases": {"player_params.origin_domain": {"iad": null, "sfo": null}}}),
+            "ConfigurationAliases.player_params.origin_domain",
+        ),
+        (json!({"Name": "other"}), "Name"),
+        (json!({"Name": null}), "Name"),
+        (json!({"Unknown": 1}), "Unknown"),
+        (json!({"PersonalizationThresholdSeconds": "2"}), "PersonalizationThresholdSeconds"),
+    ];
+    for (body, field) in refused {
+        let answer = api.call(patch("conf-1", &body, None)).await;
+        assert_eq!((answer.status, answer.field()), (400, Some(field)), "{body}: {answer:?}");
+    }
+    assert_eq!(api.emulator.call_counts()["PutPlaybackConfiguration"], puts, "nothing refused was put");
+
+    let answer = api.call(patch("missing", &json!({"SlateAdUrl": "https://cdn.example.com/s.mp4"}), None)).await;
+    assert_eq!((answer.status, answer.code()), (404, "PlaybackConfigurationNotFound"), "{answer:?}");
+    assert!(api.state.clients.mediatailor.get_playback_configuration().name("missing").send().await.is_err());
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn etags_round_trip_and_stale_writes_are_412() {
+    let api = Api::start().await;
+    let origin = json!({"VideoContentSourceUrl": "https://origin.example.com/"});
+    let created = api.call(put("conf-1", &origin)).await;
+    assert_eq!(created.status, 200, "{created:?}");
+    let first = created.etag();
+    assert_eq!(api.call(get("/playback-configurations/conf-1")).await.etag(), first, "GET answers PUT's ETag");
+    assert_eq!(api.call(put("conf-1", &origin)).await.etag(), first, "the same content, the same ETag");
+    let noop = api.call(patch("conf-1", &json!({}), Some(&first))).await;
+    assert_eq!((noop.status, noop.etag()), (200, first.clone()));
+
+    let patched =
+        api.call(patch("conf-1", &json!({"SlateAdUrl": "https://cdn.example.com/s.mp4"}), Some(&first))).await;
+    assert_eq!(patched.status, 200, "{patched:?}");
+    let second = patched.etag();
+    assert_ne!(second, first);
+    assert_eq!(api.call(get("/playback-configurations/conf-1")).await.etag(), second);
+
+    // Whoever still holds the first ETag is refused, told the current one, and writes nothing.
+    let writes = |api: &Api| {
+        let counts = api.emulator.call_counts();
+        (counts.get("PutPlaybackConfiguration").copied(), counts.get("DeletePlaybackConfiguration").copied())
+    };
+    let before = writes(&api);
+    let stale = [
+        with_if_match(put("conf-1", &json!({"VideoContentSourceUrl": "https://other.example.com/"})), Some(&first)),
+        patch("conf-1", &json!({"SlateAdUrl": null}), Some(&first)),
+        delete("conf-1", Some(&first)),
+        patch("conf-1", &json!({}), Some(&format!("W/{second}"))),
+        patch("conf-1", &json!({}), Some("\"0000\", \"1111\"")),
+        event("v1-delete-stale-if-match"),
+        event("v2-delete-stale-if-match"),
+        event("v1-patch-stale-if-match"),
+        event("v2-patch-stale-if-match"),
+    ];
+    for request in stale {
+        let what = format!("{} {:?}", request.method(), request.headers().get(IF_MATCH));
+        let answer = api.call(request).await;
+        assert_eq!((answer.status, answer.code()), (412, "PreconditionFailed"), "{what}: {answer:?}");
+        assert_eq!(answer.etag(), second, "{what}");
+        assert!(answer.body["error"]["message"].as_str().unwrap().contains(&second), "{answer:?}");
+    }
+    assert_eq!(writes(&api), before, "a failed precondition writes nothing");
+
+    // One of a list, or *, matches.
+    let answer = api.call(with_if_match(put("conf-1", &origin), Some(&format!("\"0000\", {second}")))).await;
+    assert_eq!((answer.status, answer.etag()), (200, first.clone()), "back to the first content, the first ETag");
+    let answer = api.call(patch("conf-1", &json!({"PersonalizationThresholdSeconds": 3}), Some("*"))).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let answer = api.call(patch("conf-1", &json!({}), Some("not-quoted"))).await;
+    assert_eq!((answer.status, answer.field()), (400, Some("If-Match")), "{answer:?}");
+
+    // No such configuration: a PUT with If-Match is 412 without an ETag and creates nothing;
+    // DELETE and PATCH are 404 as without If-Match.
+    let answer = api.call(with_if_match(put("conf-2", &json!({})), Some("*"))).await;
+    assert_eq!((answer.status, answer.headers.get(ETAG)), (412, None), "{answer:?}");
+    assert!(api.state.clients.mediatailor.get_playback_configuration().name("conf-2").send().await.is_err());
+    assert_eq!(api.call(delete("conf-2", Some("*"))).await.status, 404);
+    assert_eq!(api.call(patch("conf-2", &json!({}), Some("*"))).await.status, 404);
+
+    let current = api.call(get("/playback-configurations/conf-1")).await.etag();
+    assert_eq!(api.call(delete("conf-1", Some(&current))).await.status, 204);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn duplicate_members_are_refused_at_any_depth() {
+    let api = Api::start().await;
+    let cases = [
+        (
+            r#"{"AdDecisionServerUrl":"not a url","AdDecisionServerUrl":"https://ok.example.com/v"}"#,
+            "AdDecisionServerUrl",
+        ),
+        (r#"{"Name":"a","Name":"b"}"#, "Name"),
+        (r#"{"Name":"conf-1","Name":"conf-1"}"#, "Name"),
+        (r#"{"AvailSuppression":{"Mode":"OFF","Value":"00:00:01","Mode":"OFF"}}"#, "AvailSuppression.Mode"),
+        (
+            r#"{"ManifestProcessingRules":{"AdMarkerPassthrough":{"Enabled":true,"Enabled":false}}}"#,
+            "ManifestProcessingRules.AdMarkerPassthrough.Enabled",
+        ),
+        (r#"{"ConfigurationAliases":{"player_params.x":{"a":"1","a":"2"}}}"#, "ConfigurationAliases.player_params.x.a"),
+        (r#"{"Tags":{"team":"a","team":"b"}}"#, "Tags.team"),
+        (r#"{"tags":{},"tags":{}}"#, "tags"),
+    ];
+    for (body, field) in cases {
+        for (method, content_type) in [("PUT", "application/json"), ("PATCH", "application/merge-patch+json")] {
+            let answer = api.call(request(method, "/playback-configurations/conf-1", Some(content_type), body)).await;
+            assert_eq!(
+                (answer.status, answer.code(), answer.field()),
+                (400, "ValidationError", Some(field)),
+                "{method} {body}: {answer:?}"
+            );
+        }
+    }
+    assert!(api.emulator.call_counts().is_empty(), "{:?}", api.emulator.call_counts());
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn every_write_publishes_what_changed_who_changed_it_and_the_request() {
+    let api = Api::start().await.publishing();
+    let mut answers = Vec::new();
+    for name in ["v2-put", "v1-patch", "v1-delete"] {
+        let answer = api.call(event(name)).await;
+        assert!(matches!(answer.status, 200 | 204), "{name}: {answer:?}");
+        answers.push(answer);
+    }
+    let events = api.emulator.accepted_events();
+    assert_eq!(events.len(), 3, "{events:#?}");
+    for event in &events {
+        assert_eq!(event["source"], "tailorflow.playback-config-api");
+        assert_eq!(event["detail-type"], "Playback Configuration Changed");
+        assert_eq!(event["event-bus-name"], BUS);
+        assert_eq!(event["detail"]["Name"], "conf-1");
+        assert_eq!(event["detail"]["RequestId"], REQUEST_ID);
+        assert_eq!(event["detail"]["Caller"]["UserArn"], "arn:aws:iam::123456789012:user/video-ops");
+        assert_eq!(event["detail"]["Caller"]["AccountId"], "123456789012");
+        assert!(event["resources"][0].as_str().unwrap().ends_with(":playbackConfiguration/conf-1"), "{event}");
+    }
+    let text = serde_json::to_string(&events).unwrap();
+    assert!(!text.contains("SECRET-ADS-KEY") && !text.contains("AKIA") && !text.contains("sid="), "{text}");
+
+    let created = &events[0]["detail"];
+    assert_eq!((created["Operation"].as_str(), created["Change"].as_str()), (Some("PUT"), Some("Created")));
+    assert_eq!(created["ApiRequestId"], "JKJaXmPLvHcESHA=");
+    assert_eq!(created["ETag"], answers[0].etag());
+    assert!(created.get("PreviousETag").is_none());
+    assert_eq!(created["ChangedMembers"].as_array().unwrap().len(), 14, "{created:#}");
+    assert_eq!(created["Changes"]["AdDecisionServerUrl"], json!({"After": "https://ads.example.com/vast"}));
+
+    let updated = &events[1]["detail"];
+    assert_eq!((updated["Operation"].as_str(), updated["Change"].as_str()), (Some("PATCH"), Some("Updated")));
+    assert_eq!(updated["ChangedMembers"], json!(["AdDecisionServerUrl", "AvailSuppression", "Bumper", "Tags"]));
+    assert_eq!(
+        updated["Changes"]["AdDecisionServerUrl"],
+        json!({"Before": "https://ads.example.com/vast", "After": "https://ads-new.example.com/vast"})
+    );
+    assert_eq!(
+        updated["Changes"]["Bumper"],
+        json!({"Before": {"StartUrl": "https://cdn.example.com/bumpers/start.mp4", "EndUrl": "https://cdn.example.com/bumpers/end.mp4"}})
+    );
+    assert_eq!(updated["Changes"]["Tags"]["After"], json!({"team": "video", "owner": "video-ops"}));
+    assert_eq!((&updated["PreviousETag"], &updated["ETag"]), (&created["ETag"], &json!(answers[1].etag())));
+    assert_eq!(updated["ApiRequestId"], "c6af9ac6-7b61-11e6-9a41-93e8deadbeef");
+
+    let deleted = &events[2]["detail"];
+    assert_eq!((deleted["Operation"].as_str(), deleted["Change"].as_str()), (Some("DELETE"), Some("Deleted")));
+    assert_eq!(deleted["PreviousETag"], updated["ETag"]);
+    assert!(deleted.get("ETag").is_none());
+
+    // Refusals and failed writes publish nothing.
+    for name in ["v2-put-bad-url", "v2-delete", "v2-patch", "v1-delete-stale-if-match"] {
+        let answer = api.call(event(name)).await;
+        assert!(answer.status >= 400, "{name}: {answer:?}");
+    }
+    assert_eq!(api.emulator.accepted_events().len(), 3);
+    assert_eq!(api.failed_events(), 0);
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_bus_never_fails_the_write_and_is_counted() {
+    let api = Api::impatient(Duration::from_millis(10)).await.publishing();
+    api.emulator
+        .set_faults(FaultConfig { error_rate: 1.0, operations: vec!["PutEvents".into()], ..Default::default() })
+        .unwrap();
+    let answer = api.call(event("v2-put")).await;
+    assert_eq!(answer.status, 200, "the write stands: {answer:?}");
+    assert!(api.state.clients.mediatailor.get_playback_configuration().name("conf-1").send().await.is_ok());
+    assert_eq!(api.failed_events(), 1);
+
+    // Entries refused inside a successful call count too.
+    api.emulator.set_faults(FaultConfig { entry_failure_rate: 1.0, ..Default::default() }).unwrap();
+    assert_eq!(api.call(event("v1-patch")).await.status, 200);
+    assert_eq!(api.call(event("v1-delete")).await.status, 204);
+    assert_eq!(api.failed_events(), 3);
+    assert!(api.emulator.accepted_events().is_empty());
+    let logs = logs().text();
+    assert!(
+        logs.lines().any(|l| l.contains("change event not published") && l.contains("ChangeEventsFailed")),
+        "{logs}"
+    );
+
+    api.emulator.set_faults(FaultConfig::default()).unwrap();
+    assert_eq!(api.call(event("v2-put")).await.status, 200);
+    assert_eq!(api.emulator.accepted_events().len(), 1, "publishing resumes with the bus");
+    assert_eq!(api.failed_events(), 3);
+    api.stop().await;
 }

@@ -118,13 +118,10 @@ fn ingest_event(name: &str) -> Value {
 async fn ingest_state(emulator: &Emulator, max_attempts: u32) -> vod_source_ingest::State {
     let settings =
         vod_source_ingest::Settings::read(EnvReader::from_pairs([("SOURCE_LOCATION_NAME", LOCATION)])).unwrap();
-    vod_source_ingest::State {
-        clients: tailorflow_shared::AwsClients::for_emulator(
-            &emulator.sdk_config().await,
-            &fast_client_settings(max_attempts),
-        ),
+    vod_source_ingest::State::new(
+        tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &fast_client_settings(max_attempts)),
         settings,
-    }
+    )
 }
 
 /// The source location over the sample bucket, made by an operator before any delivery.
@@ -176,9 +173,9 @@ async fn ingest_reference() -> Value {
     emulator.stop().await;
     // Not vacuous: one VOD source per asset, big-buck-bunny with its HLS and DASH packages.
     let sources = reference["vod_sources"][LOCATION].as_object().unwrap();
-    assert_eq!(sources.keys().collect::<Vec<_>>(), ["big-buck-bunny", "sintel"]);
-    assert_eq!(sources["big-buck-bunny"]["HttpPackageConfigurations"].as_array().unwrap().len(), 2);
-    assert_eq!(sources["sintel"]["HttpPackageConfigurations"].as_array().unwrap().len(), 1);
+    assert_eq!(sources.keys().collect::<Vec<_>>(), ["packages-big-buck-bunny", "packages-sintel"]);
+    assert_eq!(sources["packages-big-buck-bunny"]["HttpPackageConfigurations"].as_array().unwrap().len(), 2);
+    assert!(!sources["packages-sintel"]["HttpPackageConfigurations"].as_array().unwrap().is_empty());
     reference
 }
 
@@ -240,7 +237,8 @@ async fn channel_world(emulator: &Emulator) {
     slate_and_channel(&mt, false).await;
 }
 
-/// A stopped LOOP channel with one HLS output; with `slate`, the slate VOD source too.
+/// A stopped LINEAR channel (the slate as its filler) with one HLS output; with `slate`, the
+/// slate VOD source is created first.
 async fn slate_and_channel(mt: &aws_sdk_mediatailor::Client, slate: bool) {
     if slate {
         mt.create_vod_source()
@@ -253,7 +251,13 @@ async fn slate_and_channel(mt: &aws_sdk_mediatailor::Client, slate: bool) {
     }
     mt.create_channel()
         .channel_name(CHANNEL)
-        .playback_mode(PlaybackMode::Loop)
+        .playback_mode(PlaybackMode::Linear)
+        .filler_slate(
+            aws_sdk_mediatailor::types::SlateSource::builder()
+                .source_location_name(LOCATION)
+                .vod_source_name("slate-30s")
+                .build(),
+        )
         .outputs(
             RequestOutputItem::builder()
                 .manifest_name("index-hls")
@@ -277,7 +281,7 @@ async fn schedule(
     let mut last = None;
     for failed in 0..max_invocations {
         match program_scheduler::handler(state, invocation(event.clone())).await {
-            Ok(summary) => return (summary, failed),
+            Ok(report) => return (report.into_channel().unwrap(), failed),
             Err(err) => last = Some(err),
         }
     }

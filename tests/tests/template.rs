@@ -14,6 +14,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("ProgramSchedulerFunction", "program-scheduler"),
     ("AlertPublisherFunction", "alert-publisher"),
     ("PlaybackConfigApiFunction", "playback-config-api"),
+    ("ChannelGuideFunction", "channel-guide"),
 ];
 
 fn template() -> Value {
@@ -54,6 +55,17 @@ fn resolve(value: &Value, parameters: &BTreeMap<String, String>) -> String {
             let name = tagged.value.as_str().unwrap();
             parameters.get(name).cloned().unwrap_or_else(|| format!("{name}-physical-id"))
         }
+        // `!If [Condition, a, b]` (a bucket created or an existing one): the first branch that
+        // is a value or a `!Ref` and resolves to a value, else a stand-in name.
+        Value::Tagged(tagged) if tagged.tag == "If" => {
+            let branches = tagged.value.as_sequence().unwrap();
+            branches[1..]
+                .iter()
+                .filter(|b| !matches!(b, Value::Tagged(t) if t.tag != "Ref"))
+                .map(|b| resolve(b, parameters))
+                .find(|v| !v.is_empty())
+                .unwrap_or_else(|| "if-physical-id".to_owned())
+        }
         Value::Tagged(tagged) => panic!("resolve {} in an environment variable here", tagged.tag),
         other => scalar(other).unwrap(),
     }
@@ -78,6 +90,7 @@ fn start(function: &str, env: Vec<(String, String)>) -> Result<(), ConfigError> 
         "program-scheduler" => program_scheduler::settings::Settings::read(env).map(drop),
         "alert-publisher" => alert_publisher::Settings::read(env).map(drop),
         "playback-config-api" => playback_config_api::State::read(env).map(drop),
+        "channel-guide" => channel_guide::Settings::read(env).map(drop),
         other => panic!("unknown function {other}"),
     }
 }

@@ -74,6 +74,36 @@ pub struct PlaybackConfigurationView {
     pub video_content_source_url: Option<String>,
 }
 
+impl PlaybackConfigurationView {
+    /// The configuration as a PUT body would set it: the view without what MediaTailor
+    /// generates (the ARN, the endpoint prefixes, `HlsConfiguration`). What PATCH merges into,
+    /// what the ETag is computed over, and what change events compare.
+    pub fn put_shape(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(members) = value.as_object_mut() {
+            for generated in [
+                "HlsConfiguration",
+                "PlaybackConfigurationArn",
+                "PlaybackEndpointPrefix",
+                "SessionInitializationEndpointPrefix",
+            ] {
+                members.remove(generated);
+            }
+            let dash_is_empty = match members.get_mut("DashConfiguration").and_then(serde_json::Value::as_object_mut) {
+                Some(dash) => {
+                    dash.remove("ManifestEndpointPrefix");
+                    dash.is_empty()
+                }
+                None => false,
+            };
+            if dash_is_empty {
+                members.remove("DashConfiguration");
+            }
+        }
+        value
+    }
+}
+
 /// DASH settings as answered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -340,6 +370,34 @@ mod tests {
         let config = PutPlaybackConfiguration { personalization_threshold_seconds: Some(1 << 40), ..full() };
         let err = put_request(client().put_playback_configuration(), config).unwrap_err();
         assert_eq!(err.member, "PersonalizationThresholdSeconds");
+    }
+
+    #[test]
+    fn the_put_shape_drops_what_mediatailor_generates() {
+        let output = sdk::PlaybackConfiguration::builder()
+            .name("conf-1")
+            .playback_configuration_arn("arn:x")
+            .playback_endpoint_prefix("https://x")
+            .session_initialization_endpoint_prefix("https://x/s/")
+            .hls_configuration(sdk::HlsConfiguration::builder().manifest_endpoint_prefix("https://x/hls/").build())
+            .dash_configuration(
+                sdk::DashConfiguration::builder()
+                    .manifest_endpoint_prefix("https://x/dash/")
+                    .mpd_location("DISABLED")
+                    .build(),
+            )
+            .tags("team", "video")
+            .build();
+        let shape = PlaybackConfigurationView::from(output).put_shape();
+        assert_eq!(
+            shape,
+            json!({"Name": "conf-1", "DashConfiguration": {"MpdLocation": "DISABLED"}, "Tags": {"team": "video"}})
+        );
+        let only_prefix = sdk::PlaybackConfiguration::builder()
+            .name("c")
+            .dash_configuration(sdk::DashConfiguration::builder().manifest_endpoint_prefix("https://x/").build())
+            .build();
+        assert_eq!(PlaybackConfigurationView::from(only_prefix).put_shape(), json!({"Name": "c"}));
     }
 
     #[test]

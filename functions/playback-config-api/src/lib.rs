@@ -6,6 +6,7 @@
 //! | `GET /playback-configurations?maxResults=&nextToken=` | `ListPlaybackConfigurations` (one page) |
 //! | `GET /playback-configurations/{name}` | `GetPlaybackConfiguration` |
 //! | `PUT /playback-configurations/{name}` | `PutPlaybackConfiguration` (create or replace) |
+//! | `PATCH /playback-configurations/{name}` | `GetPlaybackConfiguration`, then `PutPlaybackConfiguration` (JSON Merge Patch) |
 //! | `DELETE /playback-configurations/{name}` | `DeletePlaybackConfiguration` |
 //! | `GET /openapi.json` | none: the [`OPENAPI`] document |
 //!
@@ -18,18 +19,34 @@
 //! - [`playback_configuration`]: the `PutPlaybackConfiguration` body, parsed and validated as
 //!   the API reference documents it (pure).
 //! - [`convert`]: that body into the SDK's request, and the SDK's answers into JSON.
+//! - [`duplicates`], [`merge_patch`], [`etag`], [`changes`], [`metrics`]: duplicate members,
+//!   RFC 7396, ETags and `If-Match`, change events, the EMF metric (pure).
+//!
+//! GET, PUT and PATCH answer an `ETag`; PUT, PATCH and DELETE honour `If-Match`. With
+//! `EVENT_BUS_NAME` set, every successful write publishes a `Playback Configuration Changed`
+//! event; a failed publish is logged and counted, never the write's failure.
 
+pub mod changes;
 pub mod convert;
+pub mod duplicates;
+pub mod etag;
+pub mod merge_patch;
+pub mod metrics;
 pub mod playback_configuration;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::changes::Change;
+use crate::etag::{IfMatch, etag_of};
 use crate::playback_configuration::{FieldError, PutPlaybackConfiguration, parse_value};
-use lambda_http::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
+use lambda_http::http::header::{ALLOW, CONTENT_TYPE, ETAG, IF_MATCH, RETRY_AFTER};
 use lambda_http::http::{HeaderMap, Method, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Error, Request, RequestExt, Response};
 use serde_json::{Map, Value, json};
+use tailorflow_shared::aws::eventbridge::{EntryResult, put_events};
 use tailorflow_shared::{
     AwsCallError, AwsClients, ClientSettings, ConfigError, EnvReader, ErrorClass, PlaybackConfigurationName,
 };
@@ -45,29 +62,80 @@ pub const DEFAULT_MAX_RESULTS: i32 = 50;
 /// The largest page a caller may ask for.
 pub const MAX_RESULTS: i32 = 100;
 
+/// The longest `EVENT_BUS_NAME`: a bus ARN (a bare name has at most 256 characters).
+pub const MAX_EVENT_BUS_NAME_LEN: usize = 1600;
+/// The function's name in metrics when Lambda does not give one (`AWS_LAMBDA_FUNCTION_NAME`).
+pub const DEFAULT_FUNCTION_NAME: &str = "playback-config-api";
+
 /// What every request borrows: built once per execution environment.
 #[derive(Debug, Clone)]
 pub struct State {
     /// The AWS SDK clients.
     pub clients: AwsClients,
+    /// Where change events go; `None` publishes none.
+    pub change_events: Option<ChangeEvents>,
+}
+
+/// The change events' bus, and the count of those that could not be published.
+#[derive(Debug, Clone)]
+pub struct ChangeEvents {
+    /// The bus name or ARN.
+    pub bus: String,
+    /// The `FunctionName` dimension of the `ChangeEventsFailed` metric.
+    pub function_name: String,
+    failed: Arc<AtomicU64>,
+}
+
+impl ChangeEvents {
+    /// Publishing to `bus`, counting failures under `function_name`.
+    pub fn new(bus: impl Into<String>, function_name: impl Into<String>) -> Self {
+        Self { bus: bus.into(), function_name: function_name.into(), failed: Arc::default() }
+    }
+
+    /// Change events this execution environment could not publish so far.
+    pub fn failed(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
+    }
+}
+
+/// The function's settings, read once from the environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// SDK retries and timeouts.
+    pub clients: ClientSettings,
+    /// `EVENT_BUS_NAME`: where change events go; unset publishes none.
+    pub event_bus_name: Option<String>,
+    /// `AWS_LAMBDA_FUNCTION_NAME`, for the metric's dimension.
+    pub function_name: String,
 }
 
 impl State {
-    /// A state over `clients` (tests build them against mediatailor-local).
+    /// A state over `clients` (tests build them against mediatailor-local), publishing no events.
     pub fn new(clients: AwsClients) -> Self {
-        Self { clients }
+        Self { clients, change_events: None }
+    }
+
+    /// The same state, publishing change events as `events` says.
+    pub fn with_change_events(self, events: ChangeEvents) -> Self {
+        Self { change_events: Some(events), ..self }
     }
 
     /// Reads the configuration from the environment and builds the clients.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let settings = Self::read(EnvReader::from_process())?;
-        Ok(Self::new(AwsClients::load(&settings).await))
+        let state = Self::new(AwsClients::load(&settings.clients).await);
+        Ok(match settings.event_bus_name {
+            Some(bus) => state.with_change_events(ChangeEvents::new(bus, settings.function_name)),
+            None => state,
+        })
     }
 
     /// Reads the settings from `env`, listing every problem at once.
-    pub fn read(mut env: EnvReader) -> Result<ClientSettings, ConfigError> {
-        let settings = ClientSettings::read(&mut env);
-        env.finish(move || settings)
+    pub fn read(mut env: EnvReader) -> Result<Settings, ConfigError> {
+        let clients = ClientSettings::read(&mut env);
+        let event_bus_name = read_event_bus_name(&mut env);
+        let function_name = env.raw("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| DEFAULT_FUNCTION_NAME.into());
+        env.finish(move || Some(Settings { clients: clients?, event_bus_name: event_bus_name?, function_name }))
     }
 
     /// The `Retry-After` of a throttled answer: the SDK's first retry delay, in whole seconds
@@ -80,6 +148,26 @@ impl State {
             .retry_config()
             .map_or(Duration::from_secs(1), |retry| retry.initial_backoff());
         retry_after_seconds(backoff)
+    }
+}
+
+/// `EVENT_BUS_NAME`: `Some(None)` when unset, `None` when malformed (the problem is recorded).
+fn read_event_bus_name(env: &mut EnvReader) -> Option<Option<String>> {
+    const KEY: &str = "EVENT_BUS_NAME";
+    let Some(raw) = env.raw(KEY) else { return Some(None) };
+    let bus = raw.trim();
+    let valid = bus.len() <= MAX_EVENT_BUS_NAME_LEN
+        && bus.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '-' | '_' | ':'));
+    if valid {
+        Some(Some(bus.to_owned()))
+    } else {
+        env.report(
+            KEY,
+            format!(
+                "{raw:?} is not an event bus name or ARN (A-Z a-z 0-9 / . - _ :, at most {MAX_EVENT_BUS_NAME_LEN})"
+            ),
+        );
+        None
     }
 }
 
@@ -127,7 +215,7 @@ impl Route {
     pub fn allow(&self) -> &'static str {
         match self {
             Self::List | Self::OpenApi => "GET",
-            Self::Item(_) => "DELETE, GET, PUT",
+            Self::Item(_) => "DELETE, GET, PATCH, PUT",
         }
     }
 
@@ -203,15 +291,26 @@ pub enum ApiError {
     /// 409: MediaTailor reports a conflict.
     #[error("MediaTailor reports a conflict: {0}")]
     Conflict(String),
+    /// 412: `If-Match` does not match the configuration as it is now.
+    #[error("{}", precondition_message(name, current.as_deref()))]
+    PreconditionFailed {
+        /// The configuration's name.
+        name: String,
+        /// Its current ETag (also sent as `ETag`); `None` when it does not exist.
+        current: Option<String>,
+    },
     /// 413: the body is larger than [`MAX_BODY_BYTES`].
     #[error("the body is {size} bytes; the maximum is {MAX_BODY_BYTES}")]
     PayloadTooLarge {
         /// The body's size.
         size: usize,
     },
-    /// 415: the body is not declared as `application/json`.
-    #[error("send the body as Content-Type: application/json (UTF-8); got {}", found.as_deref().unwrap_or("no Content-Type"))]
+    /// 415: the body is not declared as the route's media type.
+    #[error("send the body as Content-Type: {expected} (UTF-8); got {}", found.as_deref().unwrap_or("no Content-Type"))]
     UnsupportedMediaType {
+        /// The media type the route reads: `application/json`, or for PATCH
+        /// `application/merge-patch+json`.
+        expected: &'static str,
         /// The Content-Type sent, if any.
         found: Option<String>,
     },
@@ -244,6 +343,7 @@ impl ApiError {
             Self::RouteNotFound { .. } | Self::ConfigurationNotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -261,6 +361,7 @@ impl ApiError {
             Self::ConfigurationNotFound { .. } => "PlaybackConfigurationNotFound",
             Self::MethodNotAllowed { .. } => "MethodNotAllowed",
             Self::Conflict(_) => "Conflict",
+            Self::PreconditionFailed { .. } => "PreconditionFailed",
             Self::PayloadTooLarge { .. } => "PayloadTooLarge",
             Self::UnsupportedMediaType { .. } => "UnsupportedMediaType",
             Self::Throttled { .. } => "Throttled",
@@ -333,9 +434,24 @@ impl ApiError {
             Self::Throttled { retry_after, .. } => {
                 response.headers_mut().insert(RETRY_AFTER, retry_after.to_string().parse()?);
             }
+            Self::PreconditionFailed { current: Some(etag), .. } => {
+                response.headers_mut().insert(ETAG, etag.parse()?);
+            }
             _ => {}
         }
         Ok(response)
+    }
+}
+
+fn precondition_message(name: &str, current: Option<&str>) -> String {
+    match current {
+        Some(etag) => format!(
+            "If-Match does not match playback configuration {name}, whose ETag is now {etag}: it changed since you \
+             read it; GET it again, reapply your change and send the new ETag"
+        ),
+        None => format!(
+            "playback configuration {name} does not exist, so If-Match cannot match; leave If-Match out to create it"
+        ),
     }
 }
 
@@ -365,6 +481,8 @@ fn json_response(status: StatusCode, body: &Value) -> Result<Response<Body>, Err
 /// What a route produced, before it is written.
 enum Answer {
     Json(StatusCode, Value),
+    /// 200 with the configuration's `ETag`.
+    Tagged(Value, String),
     NoContent,
 }
 
@@ -375,8 +493,13 @@ pub async fn handler(state: &State, request: Request) -> Result<Response<Body>, 
     let route = route_of(&request);
     let method = request.method().clone();
     let template = route.as_ref().map_or("(none)", Route::template);
-    let (status, response) = match serve(state, route, &request).await {
+    let (status, response) = match serve(state, route, &request, &request_id).await {
         Ok(Answer::Json(status, body)) => (status, json_response(status, &body)?),
+        Ok(Answer::Tagged(body, etag)) => {
+            let mut response = json_response(StatusCode::OK, &body)?;
+            response.headers_mut().insert(ETAG, etag.parse()?);
+            (StatusCode::OK, response)
+        }
         Ok(Answer::NoContent) => {
             (StatusCode::NO_CONTENT, Response::builder().status(StatusCode::NO_CONTENT).body(Body::Empty)?)
         }
@@ -396,7 +519,7 @@ pub async fn handler(state: &State, request: Request) -> Result<Response<Body>, 
     Ok(response)
 }
 
-async fn serve(state: &State, route: Option<Route>, request: &Request) -> Result<Answer, ApiError> {
+async fn serve(state: &State, route: Option<Route>, request: &Request, request_id: &str) -> Result<Answer, ApiError> {
     let Some(route) = route else {
         let path = request.raw_http_path();
         let path = if path.is_empty() { request.uri().path() } else { path };
@@ -405,7 +528,7 @@ async fn serve(state: &State, route: Option<Route>, request: &Request) -> Result
     let method = request.method();
     let allowed = match &route {
         Route::List | Route::OpenApi => method == Method::GET,
-        Route::Item(_) => matches!(*method, Method::GET | Method::PUT | Method::DELETE),
+        Route::Item(_) => matches!(*method, Method::GET | Method::PUT | Method::PATCH | Method::DELETE),
     };
     if !allowed {
         return Err(ApiError::MethodNotAllowed { method: method.to_string(), allow: route.allow() });
@@ -420,10 +543,12 @@ async fn serve(state: &State, route: Option<Route>, request: &Request) -> Result
         Route::List => list(state, &query).await,
         Route::Item(raw) => {
             let name = PlaybackConfigurationName::new(raw).map_err(|e| ApiError::invalid("Name", e.to_string()))?;
+            let call = Call { state, name, request, request_id };
             match *method {
-                Method::PUT => put(state, name, request.headers(), request.body().as_ref()).await,
-                Method::DELETE => delete(state, name).await,
-                _ => get(state, name).await,
+                Method::PUT => put(&call).await,
+                Method::PATCH => patch(&call).await,
+                Method::DELETE => delete(&call).await,
+                _ => get(state, call.name).await,
             }
         }
     }
@@ -487,49 +612,247 @@ async fn list(state: &State, query: &[(String, String)]) -> Result<Answer, ApiEr
     Ok(Answer::Json(StatusCode::OK, body))
 }
 
-async fn get(state: &State, name: PlaybackConfigurationName) -> Result<Answer, ApiError> {
-    let output = state
-        .clients
-        .mediatailor
-        .get_playback_configuration()
-        .name(name.as_str())
-        .send()
-        .await
-        .map_err(|e| aws_error(state, "GetPlaybackConfiguration", &e, &name))?;
-    Ok(Answer::Json(StatusCode::OK, view_json(PlaybackConfigurationView::from(output))?))
+/// One request to `/playback-configurations/{name}`.
+struct Call<'a> {
+    state: &'a State,
+    name: PlaybackConfigurationName,
+    request: &'a Request,
+    request_id: &'a str,
 }
 
-async fn delete(state: &State, name: PlaybackConfigurationName) -> Result<Answer, ApiError> {
+/// The configuration as it is, read just before a write.
+struct Current {
+    /// Its PUT shape: what is compared, merged into and hashed.
+    content: Value,
+    etag: String,
+    arn: Option<String>,
+}
+
+impl Current {
+    fn of(view: &PlaybackConfigurationView) -> Self {
+        let content = view.put_shape();
+        Self { etag: etag_of(&content), content, arn: view.playback_configuration_arn.clone() }
+    }
+}
+
+async fn get(state: &State, name: PlaybackConfigurationName) -> Result<Answer, ApiError> {
+    let view = read(state, &name).await?.ok_or(ApiError::ConfigurationNotFound { name: name.to_string() })?;
+    let etag = etag_of(&view.put_shape());
+    Ok(Answer::Tagged(view_json(view)?, etag))
+}
+
+/// `GetPlaybackConfiguration`; `None` when there is no such configuration.
+async fn read(state: &State, name: &PlaybackConfigurationName) -> Result<Option<PlaybackConfigurationView>, ApiError> {
+    match state.clients.mediatailor.get_playback_configuration().name(name.as_str()).send().await {
+        Ok(output) => Ok(Some(PlaybackConfigurationView::from(output))),
+        Err(e) => {
+            let err = AwsCallError::from_sdk("GetPlaybackConfiguration", &e);
+            if err.class == ErrorClass::NotFound {
+                return Ok(None);
+            }
+            Err(ApiError::from_aws(&log_aws(err), Some(name), state.retry_after()))
+        }
+    }
+}
+
+/// The current configuration when a write needs it: for `If-Match`, or for the change event.
+async fn current_if_needed(call: &Call<'_>, condition: Option<&IfMatch>) -> Result<Option<Current>, ApiError> {
+    if condition.is_none() && call.state.change_events.is_none() {
+        return Ok(None);
+    }
+    Ok(read(call.state, &call.name).await?.as_ref().map(Current::of))
+}
+
+/// 412 unless `condition` holds for `current`.
+fn precondition(
+    condition: Option<&IfMatch>,
+    current: Option<&Current>,
+    name: &PlaybackConfigurationName,
+) -> Result<(), ApiError> {
+    match condition {
+        Some(condition) if !condition.holds(current.map(|c| c.etag.as_str())) => {
+            let current = current.map(|c| c.etag.clone());
+            tracing::info!(name = %name, current = current.as_deref(), "If-Match does not hold");
+            Err(ApiError::PreconditionFailed { name: name.to_string(), current })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The request's `If-Match`, every header of that name joined.
+pub fn if_match(headers: &HeaderMap) -> Result<Option<IfMatch>, ApiError> {
+    let mut values = Vec::new();
+    for value in headers.get_all(IF_MATCH) {
+        let text = value.to_str().map_err(|_| ApiError::invalid("If-Match", "must be ASCII: * or quoted ETags"))?;
+        values.push(text);
+    }
+    if values.is_empty() {
+        return Ok(None);
+    }
+    IfMatch::parse(&values.join(", ")).map(Some).map_err(|message| ApiError::invalid("If-Match", message))
+}
+
+async fn delete(call: &Call<'_>) -> Result<Answer, ApiError> {
+    let condition = if_match(call.request.headers())?;
+    let before = current_if_needed(call, condition.as_ref()).await?;
+    // Without If-Match this would be a 404, so it is one with it too (RFC 9110 13.2.1).
+    if condition.is_some() && before.is_none() {
+        return Err(ApiError::ConfigurationNotFound { name: call.name.to_string() });
+    }
+    precondition(condition.as_ref(), before.as_ref(), &call.name)?;
+    let state = call.state;
     state
         .clients
         .mediatailor
         .delete_playback_configuration()
-        .name(name.as_str())
+        .name(call.name.as_str())
         .send()
         .await
-        .map_err(|e| aws_error(state, "DeletePlaybackConfiguration", &e, &name))?;
-    tracing::info!(name = %name, "playback configuration deleted");
+        .map_err(|e| aws_error(state, "DeletePlaybackConfiguration", &e, &call.name))?;
+    tracing::info!(name = %call.name, "playback configuration deleted");
+    let before_content = before.as_ref().map(|b| &b.content);
+    publish(call, "DELETE", before_content, None, before.as_ref().and_then(|b| b.arn.as_deref())).await;
     Ok(Answer::NoContent)
 }
 
-async fn put(
-    state: &State,
-    name: PlaybackConfigurationName,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Answer, ApiError> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge { size: body.len() });
+async fn put(call: &Call<'_>) -> Result<Answer, ApiError> {
+    let config = parse_put_body(checked_body(call.request, JSON)?, &call.name)?;
+    let condition = if_match(call.request.headers())?;
+    let before = current_if_needed(call, condition.as_ref()).await?;
+    precondition(condition.as_ref(), before.as_ref(), &call.name)?;
+    let view = send_put(call.state, &call.name, config).await?;
+    written(call, "PUT", before.as_ref(), view).await
+}
+
+/// PATCH: the merge patch applied to the configuration as it is now, validated as a whole as a
+/// PUT body is, then put. Tags the patch removes are untagged (a put never removes tags).
+async fn patch(call: &Call<'_>) -> Result<Answer, ApiError> {
+    let patch = parse_patch_body(checked_body(call.request, MERGE_PATCH)?, &call.name)?;
+    let condition = if_match(call.request.headers())?;
+    let before = read(call.state, &call.name).await?.as_ref().map(Current::of);
+    let before = before.ok_or_else(|| ApiError::ConfigurationNotFound { name: call.name.to_string() })?;
+    precondition(condition.as_ref(), Some(&before), &call.name)?;
+    let (config, removed) = merged_config(&before.content, &patch, &call.name)?;
+    let mut view = send_put(call.state, &call.name, config).await?;
+    if !removed.is_empty() {
+        let arn = view.playback_configuration_arn.clone().or_else(|| before.arn.clone()).unwrap_or_default();
+        if let Err(err) = untag(call.state, &call.name, &arn, &removed).await {
+            // The put stands: tell the team what did change, then the caller what did not.
+            publish(call, "PATCH", Some(&before.content), Some(&view.put_shape()), Some(&arn)).await;
+            return Err(err);
+        }
+        let kept = view.tags.take().map(|mut tags| {
+            tags.retain(|key, _| !removed.contains(key));
+            tags
+        });
+        view.tags = kept.filter(|tags| !tags.is_empty());
     }
-    check_content_type(headers)?;
-    let config = parse_put_body(body, &name)?;
-    // The host only: ad decision server URLs carry keys and session parameters in their query.
+    written(call, "PATCH", Some(&before), view).await
+}
+
+/// `patch` applied to `current` (PUT shape) and validated as a PUT body, with the tag keys it
+/// removes (a put never removes a tag, so they are untagged after it).
+pub fn merged_config(
+    current: &Value,
+    patch: &Value,
+    name: &PlaybackConfigurationName,
+) -> Result<(PutPlaybackConfiguration, Vec<String>), ApiError> {
+    let mut merged = current.clone();
+    merge_patch::merge(&mut merged, patch);
+    let removed = removed_tags(current, &merged);
+    let Value::Object(members) = merged else {
+        return Err(ApiError::Internal("a merge patch of objects made something else".into()));
+    };
+    Ok((put_from_members(members, name)?, removed))
+}
+
+/// The tag keys in `before` that `after` no longer has.
+pub fn removed_tags(before: &Value, after: &Value) -> Vec<String> {
+    let keys = |v: &Value| v.get("Tags").and_then(Value::as_object).map(|t| t.keys().cloned().collect::<Vec<_>>());
+    let after_keys = keys(after).unwrap_or_default();
+    keys(before).unwrap_or_default().into_iter().filter(|k| !after_keys.contains(k)).collect()
+}
+
+async fn untag(state: &State, name: &PlaybackConfigurationName, arn: &str, keys: &[String]) -> Result<(), ApiError> {
+    state
+        .clients
+        .mediatailor
+        .untag_resource()
+        .resource_arn(arn)
+        .set_tag_keys(Some(keys.to_vec()))
+        .send()
+        .await
+        .map_err(|e| aws_error(state, "UntagResource", &e, name))?;
+    tracing::info!(name = %name, removed = keys.len(), "tags removed");
+    Ok(())
+}
+
+/// `PutPlaybackConfiguration`, logging the ad decision server's host only (its URL carries
+/// keys and session parameters in the query).
+async fn send_put(
+    state: &State,
+    name: &PlaybackConfigurationName,
+    config: PutPlaybackConfiguration,
+) -> Result<PlaybackConfigurationView, ApiError> {
     let ads_host = config.ad_decision_server_url.as_deref().map(|url| host_of(url).to_owned());
     let call = convert::put_request(state.clients.mediatailor.put_playback_configuration(), config)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let output = call.send().await.map_err(|e| aws_error(state, "PutPlaybackConfiguration", &e, &name))?;
+    let output = call.send().await.map_err(|e| aws_error(state, "PutPlaybackConfiguration", &e, name))?;
     tracing::info!(name = %name, ads_host, "playback configuration put");
-    Ok(Answer::Json(StatusCode::OK, view_json(PlaybackConfigurationView::from(output))?))
+    Ok(PlaybackConfigurationView::from(output))
+}
+
+/// The answer to a successful PUT or PATCH, after its change event.
+async fn written(
+    call: &Call<'_>,
+    operation: &'static str,
+    before: Option<&Current>,
+    view: PlaybackConfigurationView,
+) -> Result<Answer, ApiError> {
+    let after = view.put_shape();
+    let arn = view.playback_configuration_arn.clone();
+    publish(call, operation, before.map(|b| &b.content), Some(&after), arn.as_deref()).await;
+    Ok(Answer::Tagged(view_json(view)?, etag_of(&after)))
+}
+
+/// Publishes the change event of a successful write, when events are on. A failure is logged
+/// and counted (`ChangeEventsFailed`), never answered: the write has happened.
+async fn publish(
+    call: &Call<'_>,
+    operation: &'static str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    arn: Option<&str>,
+) {
+    let Some(events) = &call.state.change_events else { return };
+    let context = call.request.request_context_ref();
+    let change = Change {
+        name: call.name.as_str(),
+        operation,
+        before,
+        after,
+        arn,
+        caller: changes::caller_of(context),
+        request_id: call.request_id,
+        api_request_id: changes::api_request_id(context),
+    };
+    let event = changes::event(&change);
+    let changed = changes::changed_members(before, after);
+    let outcome = put_events(&call.state.clients.eventbridge, &events.bus, std::slice::from_ref(&event)).await;
+    let reason = match outcome {
+        Ok(results) => match results.into_iter().next() {
+            Some(EntryResult::Accepted(id)) => {
+                tracing::info!(name = %call.name, operation, event_id = %id, ?changed, "change event published");
+                return;
+            }
+            Some(EntryResult::Failed(reason)) => reason,
+            None => "PutEvents answered no entry".to_owned(),
+        },
+        Err(err) => format!("{:?}, {}", err.class, err.code.as_deref().unwrap_or("no error code")),
+    };
+    events.failed.fetch_add(1, Ordering::Relaxed);
+    tracing::error!(name = %call.name, operation, reason, metric = metrics::CHANGE_EVENTS_FAILED, "change event not published; the write stands");
+    metrics::emit(&events.function_name, metrics::CHANGE_EVENTS_FAILED, 1);
 }
 
 fn view_json(view: PlaybackConfigurationView) -> Result<Value, ApiError> {
@@ -565,16 +888,37 @@ fn log_aws(err: AwsCallError) -> AwsCallError {
     err
 }
 
+/// The media type of PUT bodies.
+pub const JSON: &str = "application/json";
+/// The media type of PATCH bodies (RFC 7396).
+pub const MERGE_PATCH: &str = "application/merge-patch+json";
+
+/// The body, once its size and media type are right.
+fn checked_body<'r>(request: &'r Request, media_type: &'static str) -> Result<&'r [u8], ApiError> {
+    let body = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge { size: body.len() });
+    }
+    check_media_type(request.headers(), media_type)?;
+    Ok(body)
+}
+
 /// Refuses a body not declared as JSON: `application/json`, with at most a UTF-8 charset.
 pub fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    check_media_type(headers, JSON)
+}
+
+/// Refuses a body not declared as `expected`, with at most a UTF-8 charset.
+pub fn check_media_type(headers: &HeaderMap, expected: &'static str) -> Result<(), ApiError> {
     let Some(raw) = headers.get(CONTENT_TYPE) else {
-        return Err(ApiError::UnsupportedMediaType { found: None });
+        return Err(ApiError::UnsupportedMediaType { expected, found: None });
     };
-    let unsupported = || ApiError::UnsupportedMediaType { found: Some(String::from_utf8_lossy(raw.as_bytes()).into()) };
+    let unsupported =
+        || ApiError::UnsupportedMediaType { expected, found: Some(String::from_utf8_lossy(raw.as_bytes()).into()) };
     let value = raw.to_str().map_err(|_| unsupported())?;
     let mut parts = value.split(';');
     let essence = parts.next().unwrap_or_default().trim();
-    if !essence.eq_ignore_ascii_case("application/json") {
+    if !essence.eq_ignore_ascii_case(expected) {
         return Err(unsupported());
     }
     for parameter in parts.map(str::trim).filter(|p| !p.is_empty()) {
@@ -586,26 +930,71 @@ pub fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The PUT body as a validated request for `name`.
-///
-/// The body is parsed untyped first (serde_json's recursion limit turns a deeply nested body
-/// into an error), `Tags` is accepted for the wire's `tags`, and `Name` may be left out (it is
-/// taken from the path) but must otherwise equal the path's.
-pub fn parse_put_body(body: &[u8], name: &PlaybackConfigurationName) -> Result<PutPlaybackConfiguration, ApiError> {
+/// A body that must be a JSON object, with no member given twice in any of its objects.
+fn parse_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::MalformedJson(
             "the body is empty; send a JSON object with the configuration's members".into(),
         ));
     }
+    // serde_json keeps the last of two equal keys, so the first would never be validated.
+    if let Some(field) = duplicates::first_duplicate(body) {
+        return Err(ApiError::invalid(field, "is given more than once; give each member once"));
+    }
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::MalformedJson(format!("the body is not valid JSON: {e}")))?;
-    let Value::Object(mut members) = value else {
-        return Err(ApiError::MalformedJson("the body must be a JSON object".into()));
-    };
+    match value {
+        Value::Object(members) => Ok(members),
+        _ => Err(ApiError::MalformedJson("the body must be a JSON object".into())),
+    }
+}
+
+/// The PUT body as a validated request for `name`.
+///
+/// The body is parsed untyped first (serde_json's recursion limit turns a deeply nested body
+/// into an error; a member given twice is refused by name), `Tags` is accepted for the wire's
+/// `tags`, and `Name` may be left out (it is taken from the path) but must otherwise equal the
+/// path's.
+pub fn parse_put_body(body: &[u8], name: &PlaybackConfigurationName) -> Result<PutPlaybackConfiguration, ApiError> {
+    let members = parse_object(body)?;
     // The document types every member; a null would otherwise pass as "left out".
     if let Some(field) = first_null(&members, "") {
         return Err(ApiError::invalid(field, "must not be null; leave the member out instead"));
     }
+    put_from_members(members, name)
+}
+
+/// A PATCH body: a JSON Merge Patch object, members named as in a PUT body (`tags` is read
+/// as `Tags`). `Name` may be given only as the path's name; it cannot be removed.
+pub fn parse_patch_body(body: &[u8], name: &PlaybackConfigurationName) -> Result<Value, ApiError> {
+    let mut members = parse_object(body)?;
+    if let Some(tags) = members.remove("tags") {
+        if members.contains_key("Tags") {
+            return Err(ApiError::invalid("Tags", "is given twice, as Tags and as tags; give it once"));
+        }
+        members.insert("Tags".into(), tags);
+    }
+    match members.get("Name") {
+        None => {}
+        Some(Value::String(given)) if given == name.as_str() => {}
+        Some(Value::Null) => {
+            return Err(ApiError::invalid("Name", "cannot be removed; the path names the configuration"));
+        }
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "Name",
+                format!("must equal the name in the path ({name}) or be left out; a PATCH cannot rename"),
+            ));
+        }
+    }
+    Ok(Value::Object(members))
+}
+
+/// A validated request for `name` from a PUT-shaped document (a PUT body, or a merge result).
+pub fn put_from_members(
+    mut members: Map<String, Value>,
+    name: &PlaybackConfigurationName,
+) -> Result<PutPlaybackConfiguration, ApiError> {
     if let Some(tags) = members.remove("Tags") {
         if members.contains_key("tags") {
             return Err(ApiError::invalid("Tags", "is given twice, as Tags and as tags; give it once"));
@@ -680,7 +1069,7 @@ mod tests {
         {
             assert_eq!(Route::parse(none), None, "{none:?}");
         }
-        assert_eq!(Route::Item("x".into()).allow(), "DELETE, GET, PUT");
+        assert_eq!(Route::Item("x".into()).allow(), "DELETE, GET, PATCH, PUT");
         assert_eq!(Route::List.template(), "/playback-configurations");
     }
 
@@ -806,6 +1195,121 @@ mod tests {
         let err = parse_put_body(deep.as_bytes(), &n).unwrap_err();
         assert_eq!(err.code(), "MalformedJson");
         assert!(err.to_string().contains("recursion limit"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_members_are_refused_by_name_in_put_and_patch_bodies() {
+        let n = name("conf-1");
+        let cases: [(&[u8], &str); 4] = [
+            (
+                br#"{"AdDecisionServerUrl":"not a url","AdDecisionServerUrl":"https://ok.example.com/v"}"#,
+                "AdDecisionServerUrl",
+            ),
+            (br#"{"Name":"a","Name":"b"}"#, "Name"),
+            (br#"{"AvailSuppression":{"Mode":"OFF","Mode":"BEHIND_LIVE_EDGE"}}"#, "AvailSuppression.Mode"),
+            (br#"{"Tags":{"team":"a","team":"b"}}"#, "Tags.team"),
+        ];
+        for (body, field) in cases {
+            let err = parse_put_body(body, &n).unwrap_err();
+            assert_eq!((err.code(), err.field()), ("ValidationError", Some(field)), "{err}");
+            let err = parse_patch_body(body, &n).unwrap_err();
+            assert_eq!((err.code(), err.field()), ("ValidationError", Some(field)), "{err}");
+        }
+    }
+
+    #[test]
+    fn patch_bodies() {
+        let n = name("conf-1");
+        assert_eq!(parse_patch_body(br#"{"tags": {"a": null}}"#, &n).unwrap(), json!({"Tags": {"a": null}}));
+        assert_eq!(parse_patch_body(br#"{"Name": "conf-1", "Bumper": null}"#, &n).unwrap()["Bumper"], Value::Null);
+        let field = |body: &[u8]| parse_patch_body(body, &n).unwrap_err().field().map(str::to_owned);
+        assert_eq!(field(br#"{"Name": null}"#).as_deref(), Some("Name"));
+        assert_eq!(field(br#"{"Name": "other"}"#).as_deref(), Some("Name"));
+        assert_eq!(field(br#"{"Tags": {}, "tags": {}}"#).as_deref(), Some("Tags"));
+        for malformed in [&b""[..], b"[]", b"null", b"\"x\"", b"{\"a\":"] {
+            assert_eq!(parse_patch_body(malformed, &n).unwrap_err().code(), "MalformedJson");
+        }
+    }
+
+    #[test]
+    fn merged_configs_are_validated_as_put_bodies() {
+        let n = name("conf-1");
+        let current = json!({"Name": "conf-1", "AvailSuppression": {"Mode": "OFF"}, "Tags": {"a": "1", "b": "2"}});
+        let patch = json!({"AvailSuppression": {"Value": "00:00:05"}, "Tags": {"b": null, "c": "3"}});
+        let (config, removed) = merged_config(&current, &patch, &n).unwrap();
+        let avail = config.avail_suppression.unwrap();
+        assert_eq!((avail.mode.as_deref(), avail.value.as_deref()), (Some("OFF"), Some("00:00:05")));
+        assert_eq!(config.tags.unwrap().keys().collect::<Vec<_>>(), ["a", "c"]);
+        assert_eq!(removed, ["b"]);
+        let err = merged_config(&current, &json!({"AvailSuppression": {"Mode": "ON"}}), &n).unwrap_err();
+        assert_eq!(err.field(), Some("AvailSuppression.Mode"));
+        let err = merged_config(&current, &json!({"Bumper": ["https://a.example.com"]}), &n).unwrap_err();
+        assert_eq!(err.field(), Some("Bumper"), "an array replaces the member whole, then fails as in PUT");
+    }
+
+    #[test]
+    fn removed_tags_are_the_keys_the_merge_dropped() {
+        let before = json!({"Tags": {"a": "1", "b": "2"}});
+        assert_eq!(removed_tags(&before, &json!({"Tags": {"a": "1"}})), ["b"]);
+        assert_eq!(removed_tags(&before, &json!({})).len(), 2);
+        assert!(removed_tags(&before, &before).is_empty());
+        assert!(removed_tags(&json!({}), &json!({"Tags": {"a": "1"}})).is_empty());
+    }
+
+    #[test]
+    fn if_match_headers() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(if_match(&headers).unwrap(), None);
+        headers.append(IF_MATCH, HeaderValue::from_static("\"a\""));
+        headers.append(IF_MATCH, HeaderValue::from_static("\"b\""));
+        assert_eq!(if_match(&headers).unwrap(), Some(IfMatch::Tags(vec!["\"a\"".into(), "\"b\"".into()])));
+        let mut bad = HeaderMap::new();
+        bad.insert(IF_MATCH, HeaderValue::from_static("abc"));
+        assert_eq!(if_match(&bad).unwrap_err().field(), Some("If-Match"));
+    }
+
+    #[test]
+    fn merge_patch_bodies_need_their_media_type() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(CONTENT_TYPE, HeaderValue::from_str(v).unwrap());
+            check_media_type(&h, MERGE_PATCH)
+        };
+        assert!(with("application/merge-patch+json").is_ok());
+        assert!(with("application/merge-patch+json; charset=utf-8").is_ok());
+        let err = with("application/json").unwrap_err();
+        assert_eq!(err.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert!(err.to_string().contains("application/merge-patch+json"), "{err}");
+    }
+
+    #[test]
+    fn settings_read_the_event_bus_and_list_every_problem() {
+        let settings = State::read(EnvReader::from_pairs([("EVENT_BUS_NAME", "alerts")])).unwrap();
+        assert_eq!(settings.event_bus_name.as_deref(), Some("alerts"));
+        assert_eq!(settings.function_name, DEFAULT_FUNCTION_NAME);
+        let settings = State::read(EnvReader::from_pairs([
+            ("EVENT_BUS_NAME", "arn:aws:events:us-east-1:123456789012:event-bus/a.b-c_d"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "stack-PlaybackConfigApi"),
+        ]))
+        .unwrap();
+        assert!(settings.event_bus_name.unwrap().ends_with("a.b-c_d"));
+        assert_eq!(settings.function_name, "stack-PlaybackConfigApi");
+        assert_eq!(State::read(EnvReader::from_pairs([("X", "y")])).unwrap().event_bus_name, None);
+        let err =
+            State::read(EnvReader::from_pairs([("EVENT_BUS_NAME", "a bus"), ("AWS_MAX_ATTEMPTS", "0")])).unwrap_err();
+        let variables: Vec<&str> = err.issues.iter().map(|i| i.variable.as_str()).collect();
+        assert!(variables.contains(&"EVENT_BUS_NAME") && variables.contains(&"AWS_MAX_ATTEMPTS"), "{err}");
+    }
+
+    #[test]
+    fn precondition_failures_carry_the_current_etag() {
+        let err = ApiError::PreconditionFailed { name: "c".into(), current: Some("\"abc\"".into()) };
+        let response = err.to_response("r").unwrap();
+        assert_eq!(response.status(), 412);
+        assert_eq!(response.headers()[ETAG], "\"abc\"");
+        let err = ApiError::PreconditionFailed { name: "c".into(), current: None };
+        assert!(err.to_response("r").unwrap().headers().get(ETAG).is_none());
+        assert!(err.to_string().contains("does not exist"), "{err}");
     }
 
     #[test]

@@ -54,7 +54,8 @@ impl std::fmt::Display for Location {
     }
 }
 
-/// Where `path` (a package's Path) lives under `origin`.
+/// Where `path` (a package's Path) lives under `origin`: the Path is a URL path, as MediaTailor
+/// reads it, so for S3 it is percent-decoded exactly once into the key.
 pub fn locate(origin: &Origin, path: &str) -> Location {
     match origin {
         Origin::S3 { bucket, prefix } => {
@@ -64,6 +65,17 @@ pub fn locate(origin: &Origin, path: &str) -> Location {
         }
         Origin::Http { base_url } => Location::Http(origin::join(base_url, path)),
     }
+}
+
+/// The key a Path names when it is itself the key, not decoded at all: vod-source-ingest
+/// stores the S3 key it decoded from the notification as the Path, so a key holding a literal
+/// `%XX` (`packages/50%41/...`) must not be decoded a second time. `None` when that is the key
+/// [`locate`] gives, or the origin is not S3.
+pub fn locate_literal(origin: &Origin, path: &str) -> Option<Location> {
+    let Origin::S3 { bucket, prefix } = origin else { return None };
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let literal = Location::S3 { bucket: bucket.clone(), key: normalize(&origin::join(prefix, path)) };
+    (literal != locate(origin, path)).then_some(literal)
 }
 
 /// Where a URI found in the manifest at `base` points (a variant playlist).
@@ -174,8 +186,15 @@ impl OriginReader {
             .map_err(|e| FetchError::Permanent(format!("GET {url}: not a valid URL: {e}")))?;
         let request = HttpRequest::try_from(request)
             .map_err(|e| FetchError::Permanent(format!("GET {url}: not a valid request: {e}")))?;
-        let response =
-            connector.call(request).await.map_err(|e| FetchError::Transient(format!("GET {url} failed: {e}")))?;
+        // A timeout may pass; a refused connection or a name that does not resolve is the
+        // origin's configuration, which no retry of this run fixes: that VOD source is skipped.
+        let response = connector.call(request).await.map_err(|e| {
+            if e.is_timeout() {
+                FetchError::Transient(format!("GET {url} timed out: {e}"))
+            } else {
+                FetchError::Permanent(format!("GET {url}: the origin cannot be reached: {}", error_chain(&e)))
+            }
+        })?;
         let status = response.status().as_u16();
         match status {
             200..=299 => {}
@@ -198,6 +217,22 @@ impl OriginReader {
     }
 }
 
+/// An error and its sources, e.g. "io error: Connection refused (os error 111)".
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    // Bounded: error chains are short, and each step moves to the next source.
+    for _ in 0..8 {
+        let Some(inner) = source else { break };
+        let part = inner.to_string();
+        if !text.contains(&part) {
+            text = format!("{text}: {part}");
+        }
+        source = inner.source();
+    }
+    text
+}
+
 fn too_large(what: &str) -> FetchError {
     FetchError::Permanent(format!("{what} is larger than {MAX_MANIFEST_BYTES} bytes; it is not a playlist"))
 }
@@ -208,8 +243,21 @@ async fn read_package(
     origin: &Origin,
     package: &Package,
 ) -> Result<(u64, Option<SegmentTimeline>), FetchError> {
-    let location = locate(origin, &package.path);
-    let bytes = reader.get(&location).await?;
+    let mut location = locate(origin, &package.path);
+    let bytes = match reader.get(&location).await {
+        Err(FetchError::Permanent(reason)) => match locate_literal(origin, &package.path) {
+            // The Path decoded once names nothing; it may be the key itself.
+            Some(literal) => match reader.get(&literal).await {
+                Ok(bytes) => {
+                    location = literal;
+                    bytes
+                }
+                Err(_) => return Err(FetchError::Permanent(reason)),
+            },
+            None => return Err(FetchError::Permanent(reason)),
+        },
+        other => other?,
+    };
     let unusable = |what: &Location, err: manifest::ManifestError| FetchError::Permanent(format!("{what}: {err}"));
     if package.kind == PackageType::Dash {
         let mpd = manifest::parse_dash(&bytes).map_err(|e| unusable(&location, e))?;
@@ -295,6 +343,24 @@ mod tests {
             locate(&http, "bbb/index.m3u8"),
             Location::Http("https://cdn.example.com/vod/bbb/index.m3u8".into())
         );
+    }
+
+    #[test]
+    fn a_path_is_decoded_once_or_read_as_the_key_itself() {
+        let origin = Origin::S3 { bucket: "media".into(), prefix: String::new() };
+        assert_eq!(locate(&origin, "packages/50%2541/hls/index.m3u8"), s3("media", "packages/50%41/hls/index.m3u8"));
+        assert_eq!(locate(&origin, "packages/50%41/hls/index.m3u8"), s3("media", "packages/50A/hls/index.m3u8"));
+        assert_eq!(
+            locate_literal(&origin, "packages/50%41/hls/index.m3u8"),
+            Some(s3("media", "packages/50%41/hls/index.m3u8"))
+        );
+        assert_eq!(locate_literal(&origin, "packages/plain/index.m3u8"), None, "nothing to decode");
+        let http = Origin::Http { base_url: "https://cdn.example.com/".into() };
+        assert_eq!(locate_literal(&http, "a%41.m3u8"), None);
+        // A variant URI inside the manifest is a URI: decoded once, relative to the decoded key.
+        let master = s3("media", "packages/50%41/hls/index.m3u8");
+        assert_eq!(resolve(&master, "720p/index.m3u8"), s3("media", "packages/50%41/hls/720p/index.m3u8"));
+        assert_eq!(resolve(&master, "a%2520b.m3u8"), s3("media", "packages/50%41/hls/a%20b.m3u8"));
     }
 
     #[test]

@@ -41,6 +41,9 @@ const NAME_HASH_HEX: usize = 16;
 pub struct ScheduledProgram {
     /// `ProgramName`.
     pub program_name: String,
+    /// Whether the entry is a program (`ScheduleEntryType` `PROGRAM`, or absent as on older
+    /// APIs); a LINEAR channel's gaps are `FILLER_SLATE` entries, which schedule nothing.
+    pub is_program: bool,
     /// `VodSourceName`, absent for live sources.
     pub vod_source_name: Option<String>,
     /// `ApproximateStartTime`, in milliseconds since the Unix epoch.
@@ -69,11 +72,23 @@ pub struct ScheduleTail {
 pub fn schedule_tail(entries: &[ScheduledProgram]) -> ScheduleTail {
     let mut seen = BTreeSet::new();
     let mut last = None;
-    for entry in entries {
+    for entry in entries.iter().filter(|e| e.is_program) {
         if !seen.insert(entry.program_name.as_str()) {
             break;
         }
         last = Some(entry);
+    }
+    if last.is_none() {
+        // A LINEAR channel whose programs have all played shows only filler, which names the
+        // last program played: the chain goes on after it, from where the filler began.
+        if let Some(filler) = entries.iter().find(|e| !e.is_program && !e.program_name.is_empty()) {
+            return ScheduleTail {
+                last_program: Some(filler.program_name.clone()),
+                last_vod_source: None,
+                ends_at_ms: filler.start_ms,
+                programs: 0,
+            };
+        }
     }
     ScheduleTail {
         last_program: last.map(|e| e.program_name.clone()),
@@ -85,6 +100,48 @@ pub fn schedule_tail(entries: &[ScheduledProgram]) -> ScheduleTail {
 
 fn ms_i64(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX)
+}
+
+/// The VOD sources of one pass of a LOOP channel's schedule (programs only, the first pass).
+pub fn loop_members(entries: &[ScheduledProgram]) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut members = BTreeSet::new();
+    for entry in entries.iter().filter(|e| e.is_program) {
+        if !seen.insert(entry.program_name.as_str()) {
+            break;
+        }
+        if let Some(vod) = &entry.vod_source_name {
+            members.insert(vod.clone());
+        }
+    }
+    members
+}
+
+/// A program of a LINEAR channel that has played out and may be deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlayedProgram {
+    /// Its name.
+    pub program_name: String,
+    /// When it ended, approximately, in milliseconds since the Unix epoch.
+    #[serde(rename = "endedAtMillis")]
+    pub ended_at_ms: i64,
+}
+
+/// The programs of `entries` that ended before `before_ms`, in play order, never the last
+/// program of the chain (`tail.last_program`: the next program is appended after it) nor one
+/// whose times are unknown. Filler entries are not programs.
+pub fn played_programs(entries: &[ScheduledProgram], tail: &ScheduleTail, before_ms: i64) -> Vec<PlayedProgram> {
+    let mut seen = BTreeSet::new();
+    entries
+        .iter()
+        .filter(|e| e.is_program && tail.last_program.as_deref() != Some(e.program_name.as_str()))
+        .filter(|e| seen.insert(e.program_name.as_str()))
+        .filter_map(|e| {
+            let ended_at_ms = e.start_ms?.saturating_add(ms_i64(e.duration_ms));
+            (ended_at_ms < before_ms).then(|| PlayedProgram { program_name: e.program_name.clone(), ended_at_ms })
+        })
+        .collect()
 }
 
 // ---- the ad break policy -------------------------------------------------------------------
@@ -240,6 +297,20 @@ pub struct SourceMedia {
 /// A VOD source that can be scheduled, or why it cannot.
 pub type MediaStatus = Result<SourceMedia, String>;
 
+/// The source groups a channel's programs must fit, the reference first: the configured
+/// `SOURCE_GROUP` when set (it chooses the package breaks snap to), then every source group the
+/// channel's outputs play, each once. Choosing the reference never drops a group from the check:
+/// MediaTailor skips a break that is off a boundary in any group the channel plays.
+pub fn source_groups(configured: Option<&str>, channel_groups: &[String]) -> Vec<String> {
+    let mut groups: Vec<String> = Vec::new();
+    for group in configured.into_iter().chain(channel_groups.iter().map(String::as_str)) {
+        if !group.is_empty() && !groups.iter().any(|g| g == group) {
+            groups.push(group.to_owned());
+        }
+    }
+    groups
+}
+
 /// `pool` in name order without repeats, starting just after `after` and wrapping around: the
 /// round-robin resumes after the last scheduled program's VOD source, with no state kept
 /// anywhere but in MediaTailor. A name not in the pool resumes at the first name after it.
@@ -277,6 +348,18 @@ pub fn program_name(
     ProgramName::new(format!("{stem}-{hash}"))
         .or_else(|_| ProgramName::new(hash))
         .unwrap_or_else(|e| unreachable!("16 hex digits are a valid name: {e}"))
+}
+
+/// The name of `vod_source`'s program in a LOOP channel: one per channel, source location and
+/// VOD source (no chain position), so the loop can hold each pool member once and only once: a
+/// second `CreateProgram` of a member, by a retry or a concurrent run, is a duplicate.
+pub fn loop_program_name(
+    channel: &ChannelName,
+    location: &SourceLocationName,
+    vod_source: &VodSourceName,
+) -> ProgramName {
+    // '/' never occurs in a program name, so this cannot meet a chain position's hash input.
+    program_name(channel, Some("/loop"), location, vod_source)
 }
 
 /// The SCTE-35 `splice_event_id` of break `index` of `program`: 31 bits of SHA-256 over the
@@ -446,6 +529,11 @@ pub struct PlannedProgram {
     pub program_name: ProgramName,
     /// `Transition.RelativeProgram` (AFTER_PROGRAM); `None` on an empty channel.
     pub after_program: Option<String>,
+    /// LINEAR, after a gap (the chain ended before the time planned from): an ABSOLUTE
+    /// transition at this time, ms since the Unix epoch, so the program plays now rather than
+    /// "after" a program that is over.
+    #[serde(rename = "absoluteStartMillis", skip_serializing_if = "Option::is_none")]
+    pub absolute_start_ms: Option<i64>,
     /// `VodSourceName`.
     pub vod_source_name: VodSourceName,
     /// Approximate start, in milliseconds since the Unix epoch.
@@ -489,6 +577,8 @@ pub struct SkippedSource {
 pub enum PlanOutcome {
     /// The horizon is covered.
     Covered,
+    /// LOOP: the loop holds every usable member of the pool (the skipped ones aside).
+    LoopComplete,
     /// `max_programs` programs are planned and the horizon is not yet covered.
     ProgramLimit,
     /// The pool is empty.
@@ -523,6 +613,18 @@ pub struct PlanRequest<'a> {
     pub policy: &'a AdBreakPolicy,
     /// The slate's duration, added to a program's duration per ad break.
     pub slate_ms: u64,
+    /// Fill to the horizon (LINEAR), or complete the loop (LOOP).
+    pub goal: Goal<'a>,
+}
+
+/// What a plan is for: the channel's playback mode decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Goal<'a> {
+    /// LINEAR: programs play once, so the schedule must reach `from_ms + horizon_ms`.
+    Horizon,
+    /// LOOP: the loop plays for ever; it must hold each pool member once. These are the VOD
+    /// sources it already holds.
+    Loop(&'a BTreeSet<String>),
 }
 
 /// The programs to append, and where the schedule then ends.
@@ -540,10 +642,83 @@ pub struct Plan {
     pub outcome: PlanOutcome,
 }
 
-/// Plans the programs that fill the schedule from its end up to `from_ms + horizon_ms`.
+/// Plans the programs to append: up to `from_ms + horizon_ms` ([`Goal::Horizon`]) or the pool
+/// members the loop lacks ([`Goal::Loop`]).
 pub fn plan(request: &PlanRequest<'_>) -> Plan {
+    match request.goal {
+        Goal::Horizon => plan_horizon(request),
+        Goal::Loop(members) => plan_loop(request, members),
+    }
+}
+
+/// One program after `previous`, starting at `start_ms`, with its breaks laid out.
+fn build_program(
+    request: &PlanRequest<'_>,
+    program_name: ProgramName,
+    previous: Option<String>,
+    vod_source: &VodSourceName,
+    media: &SourceMedia,
+    start_ms: i64,
+) -> PlannedProgram {
+    let layout = lay_out_ad_breaks(request.policy, media);
+    let count = layout.breaks.len();
+    let avails_expected = u16::try_from(count).unwrap_or(u16::MAX);
+    let ad_breaks = layout
+        .breaks
+        .iter()
+        .enumerate()
+        .map(|(i, (requested, offset))| PlannedAdBreak {
+            requested_offset_ms: *requested,
+            offset_ms: *offset,
+            avail_num: u16::try_from(i + 1).unwrap_or(u16::MAX),
+            avails_expected,
+            splice_event_id: splice_event_id(request.channel, &program_name, i),
+        })
+        .collect();
+    let slates = request.slate_ms.saturating_mul(count as u64);
+    PlannedProgram {
+        program_name,
+        after_program: previous,
+        absolute_start_ms: None,
+        vod_source_name: vod_source.clone(),
+        start_ms,
+        content_ms: media.content_ms,
+        duration_ms: media.content_ms.saturating_add(slates),
+        ad_breaks,
+        unaligned_ad_breaks: layout.unaligned,
+        dropped_ad_breaks: layout.dropped,
+        ad_breaks_over_limit: layout.over_limit,
+    }
+}
+
+/// What is known of `name`: usable media, `Err` once recorded as skipped, or `None` when its
+/// manifests must be read first.
+fn usable<'m>(
+    request: &'m PlanRequest<'_>,
+    name: &VodSourceName,
+    skipped: &mut BTreeSet<VodSourceName>,
+    plan: &mut Plan,
+) -> Option<Result<&'m SourceMedia, ()>> {
+    let reason = match request.media.get(name)? {
+        Ok(media) if media.content_ms > 0 => return Some(Ok(media)),
+        Ok(_) => "its content has no duration".to_owned(),
+        Err(reason) => reason.clone(),
+    };
+    if skipped.insert(name.clone()) {
+        plan.skipped.push(SkippedSource { vod_source_name: name.clone(), reason });
+    }
+    Some(Err(()))
+}
+
+fn plan_horizon(request: &PlanRequest<'_>) -> Plan {
     let target_ms = request.from_ms.saturating_add(ms_i64(request.horizon_ms));
     let mut covered_until_ms = request.tail.ends_at_ms.unwrap_or(request.from_ms);
+    // The chain ended before now: the gap plays filler, and the next program starts now.
+    let mut gap_start = None;
+    if request.tail.last_program.is_some() && covered_until_ms < request.from_ms {
+        covered_until_ms = request.from_ms;
+        gap_start = Some(request.from_ms);
+    }
     let mut plan =
         Plan { target_ms, covered_until_ms, programs: Vec::new(), skipped: Vec::new(), outcome: PlanOutcome::Covered };
     let order = rotation(request.pool, request.tail.last_vod_source.as_deref());
@@ -571,25 +746,13 @@ pub fn plan(request: &PlanRequest<'_>) -> Plan {
         for step in 0..order.len() {
             let index = (next + step) % order.len();
             let name = &order[index];
-            match request.media.get(name) {
+            match usable(request, name, &mut skipped, &mut plan) {
                 None => {
                     plan.outcome = PlanOutcome::NeedsMedia(name.clone());
                     plan.covered_until_ms = covered_until_ms;
                     return plan;
                 }
-                Some(Err(reason)) => {
-                    if skipped.insert(name.clone()) {
-                        plan.skipped.push(SkippedSource { vod_source_name: name.clone(), reason: reason.clone() });
-                    }
-                }
-                Some(Ok(media)) if media.content_ms == 0 => {
-                    if skipped.insert(name.clone()) {
-                        plan.skipped.push(SkippedSource {
-                            vod_source_name: name.clone(),
-                            reason: "its content has no duration".into(),
-                        });
-                    }
-                }
+                Some(Err(())) => {}
                 Some(Ok(media)) => {
                     chosen = Some((index, name, media));
                     break;
@@ -601,40 +764,61 @@ pub fn plan(request: &PlanRequest<'_>) -> Plan {
             break;
         };
         next = index + 1;
-        let program_name = program_name(request.channel, previous.as_deref(), request.source_location, vod_source);
-        let layout = lay_out_ad_breaks(request.policy, media);
-        let count = layout.breaks.len();
-        let avails_expected = u16::try_from(count).unwrap_or(u16::MAX);
-        let ad_breaks = layout
-            .breaks
-            .iter()
-            .enumerate()
-            .map(|(i, (requested, offset))| PlannedAdBreak {
-                requested_offset_ms: *requested,
-                offset_ms: *offset,
-                avail_num: u16::try_from(i + 1).unwrap_or(u16::MAX),
-                avails_expected,
-                splice_event_id: splice_event_id(request.channel, &program_name, i),
-            })
-            .collect();
-        let slates = request.slate_ms.saturating_mul(count as u64);
-        let duration_ms = media.content_ms.saturating_add(slates);
-        plan.programs.push(PlannedProgram {
-            program_name: program_name.clone(),
-            after_program: previous.clone(),
-            vod_source_name: vod_source.clone(),
-            start_ms: covered_until_ms,
-            content_ms: media.content_ms,
-            duration_ms,
-            ad_breaks,
-            unaligned_ad_breaks: layout.unaligned,
-            dropped_ad_breaks: layout.dropped,
-            ad_breaks_over_limit: layout.over_limit,
-        });
-        covered_until_ms = covered_until_ms.saturating_add(ms_i64(duration_ms));
-        previous = Some(program_name.into_string());
+        let name = program_name(request.channel, previous.as_deref(), request.source_location, vod_source);
+        let mut program = build_program(request, name, previous.clone(), vod_source, media, covered_until_ms);
+        program.absolute_start_ms = gap_start.take();
+        covered_until_ms = covered_until_ms.saturating_add(ms_i64(program.duration_ms));
+        previous = Some(program.program_name.as_str().to_owned());
+        plan.programs.push(program);
     }
     plan.covered_until_ms = covered_until_ms;
+    plan
+}
+
+/// LOOP: appends, after the loop's last program, each pool member the loop lacks, once, in
+/// name order; never more than the pool, whatever the horizon.
+fn plan_loop(request: &PlanRequest<'_>, members: &BTreeSet<String>) -> Plan {
+    let mut covered_until_ms = request.tail.ends_at_ms.unwrap_or(request.from_ms);
+    let mut plan = Plan {
+        target_ms: covered_until_ms,
+        covered_until_ms,
+        programs: Vec::new(),
+        skipped: Vec::new(),
+        outcome: PlanOutcome::LoopComplete,
+    };
+    let order: Vec<VodSourceName> = rotation(request.pool, None);
+    if order.is_empty() {
+        plan.outcome = if members.is_empty() { PlanOutcome::EmptyPool } else { PlanOutcome::LoopComplete };
+        return plan;
+    }
+    let missing: Vec<&VodSourceName> = order.iter().filter(|name| !members.contains(name.as_str())).collect();
+    let mut previous = request.tail.last_program.clone();
+    let mut skipped = BTreeSet::new();
+    for name in missing {
+        let media = match usable(request, name, &mut skipped, &mut plan) {
+            None => {
+                plan.outcome = PlanOutcome::NeedsMedia(name.clone());
+                plan.covered_until_ms = covered_until_ms;
+                return plan;
+            }
+            Some(Err(())) => continue,
+            Some(Ok(media)) => media,
+        };
+        if plan.programs.len() >= request.max_programs {
+            plan.outcome = PlanOutcome::ProgramLimit;
+            break;
+        }
+        let program_name = loop_program_name(request.channel, request.source_location, name);
+        let program = build_program(request, program_name, previous.clone(), name, media, covered_until_ms);
+        covered_until_ms = covered_until_ms.saturating_add(ms_i64(program.duration_ms));
+        previous = Some(program.program_name.as_str().to_owned());
+        plan.programs.push(program);
+    }
+    if plan.outcome == PlanOutcome::LoopComplete && members.is_empty() && plan.programs.is_empty() {
+        plan.outcome = PlanOutcome::NoUsableVodSource;
+    }
+    plan.covered_until_ms = covered_until_ms;
+    plan.target_ms = covered_until_ms;
     plan
 }
 
@@ -720,8 +904,140 @@ mod tests {
                 media: &self.media,
                 policy: &self.policy,
                 slate_ms: self.slate_ms,
+                goal: Goal::Horizon,
             })
         }
+
+        fn plan_loop(&self, members: &[&str]) -> Plan {
+            let members: BTreeSet<String> = members.iter().map(|m| (*m).to_owned()).collect();
+            plan(&PlanRequest {
+                channel: &self.channel,
+                source_location: &self.location,
+                from_ms: 1_000_000,
+                horizon_ms: self.horizon_ms,
+                max_programs: self.max_programs,
+                tail: &self.tail,
+                pool: &self.pool,
+                media: &self.media,
+                policy: &self.policy,
+                slate_ms: self.slate_ms,
+                goal: Goal::Loop(&members),
+            })
+        }
+    }
+
+    fn entry(name: &str, vod: &str, start: i64, duration: u64) -> ScheduledProgram {
+        ScheduledProgram {
+            program_name: name.into(),
+            is_program: true,
+            vod_source_name: Some(vod.into()),
+            start_ms: Some(start),
+            duration_ms: duration,
+        }
+    }
+
+    #[test]
+    fn a_loop_gets_each_missing_member_once_whatever_the_horizon() {
+        let mut fixture = Fixture::new();
+        fixture.horizon_ms = 24 * 3_600_000;
+        let plan = fixture.plan_loop(&[]);
+        assert_eq!(plan.outcome, PlanOutcome::LoopComplete);
+        let sources: Vec<&str> = plan.programs.iter().map(|p| p.vod_source_name.as_str()).collect();
+        assert_eq!(sources, ["big-buck-bunny", "sintel"], "the pool once, not a day of it");
+        assert_eq!(plan.programs[0].program_name, loop_program_name(&channel(), &location(), &vod("big-buck-bunny")));
+        assert_eq!(plan.programs[1].after_program.as_deref(), Some(plan.programs[0].program_name.as_str()));
+        // A loop that holds sintel already gets big-buck-bunny after its last program.
+        fixture.tail = ScheduleTail {
+            last_program: Some("s".into()),
+            last_vod_source: Some("sintel".into()),
+            ends_at_ms: Some(1_040_000),
+            programs: 1,
+        };
+        let plan = fixture.plan_loop(&["sintel"]);
+        assert_eq!(plan.programs.len(), 1);
+        assert_eq!(plan.programs[0].vod_source_name.as_str(), "big-buck-bunny");
+        assert_eq!(plan.programs[0].after_program.as_deref(), Some("s"));
+        // A complete loop plans nothing; members outside the pool are left alone.
+        let plan = fixture.plan_loop(&["sintel", "big-buck-bunny", "other"]);
+        assert!(plan.programs.is_empty());
+        assert_eq!(plan.outcome, PlanOutcome::LoopComplete);
+    }
+
+    #[test]
+    fn a_loop_skips_unusable_members_and_respects_the_program_limit() {
+        let mut fixture = Fixture::new();
+        fixture.pool.push(vod("broken"));
+        assert_eq!(fixture.plan_loop(&[]).outcome, PlanOutcome::NeedsMedia(vod("broken")));
+        fixture.media.insert(vod("broken"), Err("refused".into()));
+        let plan = fixture.plan_loop(&[]);
+        assert_eq!(plan.programs.len(), 2);
+        assert_eq!(plan.skipped.len(), 1);
+        fixture.max_programs = 1;
+        assert_eq!(fixture.plan_loop(&[]).outcome, PlanOutcome::ProgramLimit);
+        fixture.pool = vec![vod("broken")];
+        assert_eq!(fixture.plan_loop(&[]).outcome, PlanOutcome::NoUsableVodSource);
+        fixture.pool.clear();
+        assert_eq!(fixture.plan_loop(&[]).outcome, PlanOutcome::EmptyPool);
+        assert_eq!(fixture.plan_loop(&["x"]).outcome, PlanOutcome::LoopComplete);
+    }
+
+    #[test]
+    fn loop_members_read_one_pass_of_programs() {
+        let mut filler = entry("", "filler", 5, 1);
+        filler.is_program = false;
+        let entries = vec![entry("a", "x", 0, 10), filler, entry("b", "y", 10, 5), entry("a", "x", 15, 10)];
+        assert_eq!(loop_members(&entries), BTreeSet::from(["x".to_owned(), "y".to_owned()]));
+        assert!(loop_members(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_configured_source_group_is_the_reference_but_every_group_is_checked() {
+        let channel = vec!["hls".to_owned(), "dash".to_owned(), "hls".to_owned()];
+        assert_eq!(source_groups(None, &channel), ["hls", "dash"]);
+        assert_eq!(source_groups(Some("dash"), &channel), ["dash", "hls"]);
+        assert_eq!(source_groups(Some("cmaf"), &channel), ["cmaf", "hls", "dash"]);
+        assert_eq!(source_groups(Some("hls"), &[]), ["hls"]);
+        assert!(source_groups(None, &[]).is_empty());
+    }
+
+    #[test]
+    fn after_a_gap_the_next_program_starts_at_the_time_planned_from() {
+        let mut fixture = Fixture::new();
+        let mut filler = entry("last", "filler", 900_000, 600_000);
+        filler.is_program = false;
+        fixture.tail = schedule_tail(&[filler]);
+        assert_eq!(fixture.tail.last_program.as_deref(), Some("last"), "the filler names the last program played");
+        let plan = fixture.plan();
+        assert_eq!(plan.programs[0].after_program.as_deref(), Some("last"));
+        assert_eq!(plan.programs[0].absolute_start_ms, Some(1_000_000));
+        assert_eq!(plan.programs[0].start_ms, 1_000_000);
+        assert!(plan.programs[1..].iter().all(|p| p.absolute_start_ms.is_none()));
+    }
+
+    #[test]
+    fn filler_gaps_are_not_programs() {
+        let mut filler = entry("", "filler", 20_000, 60_000);
+        filler.is_program = false;
+        let tail = schedule_tail(&[entry("a", "x", 0, 20_000), filler]);
+        assert_eq!(tail.last_program.as_deref(), Some("a"));
+        assert_eq!(tail.ends_at_ms, Some(20_000), "the gap after the last program is not scheduled");
+    }
+
+    #[test]
+    fn played_programs_ended_before_the_cutoff_but_never_the_last() {
+        let mut filler = entry("", "filler", 0, 10);
+        filler.is_program = false;
+        let entries =
+            vec![entry("a", "x", 0, 10_000), filler, entry("b", "y", 10_000, 10_000), entry("c", "x", 20_000, 5_000)];
+        let tail = schedule_tail(&entries);
+        let names = |before: i64| -> Vec<String> {
+            played_programs(&entries, &tail, before).into_iter().map(|p| p.program_name).collect()
+        };
+        assert!(names(10_000).is_empty(), "a ended exactly at the cutoff: kept");
+        assert_eq!(names(10_001), ["a"]);
+        assert_eq!(names(i64::MAX), ["a", "b"], "c is the last of the chain");
+        let unknown = vec![ScheduledProgram { start_ms: None, ..entry("a", "x", 0, 1) }, entry("b", "y", 0, 1)];
+        assert!(played_programs(&unknown, &schedule_tail(&unknown), i64::MAX).is_empty());
     }
 
     #[test]
@@ -970,6 +1286,7 @@ mod tests {
     fn reads_the_tail_of_a_schedule_and_stops_at_a_loop() {
         let entry = |name: &str, vod: &str, start: i64, duration: u64| ScheduledProgram {
             program_name: name.into(),
+            is_program: true,
             vod_source_name: Some(vod.into()),
             start_ms: Some(start),
             duration_ms: duration,

@@ -10,7 +10,9 @@ pub const MAX_HORIZON_MINUTES: u64 = 4_320;
 /// The most programs one run may append.
 pub const MAX_PROGRAMS_LIMIT: u64 = 100;
 /// The longest ad break interval and tail exclusion: a day.
-const MAX_SECONDS: u64 = 86_400;
+pub const MAX_SECONDS: u64 = 86_400;
+/// The longest retention of played programs: a year.
+pub const MAX_RETAIN_PLAYED_HOURS: u64 = 8_760;
 
 /// Which VOD sources of the source location take turns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +55,11 @@ pub struct Settings {
     pub source_group: Option<String>,
     /// `MAX_REQUESTS_PER_SECOND` (default 8): paces the run's MediaTailor calls.
     pub max_requests_per_second: u32,
+    /// `RETAIN_PLAYED_HOURS` (default 24): on LINEAR channels, programs that ended longer ago
+    /// are deleted; 0 keeps them all.
+    pub retain_played_hours: u64,
+    /// `DRY_RUN` (default false): plan and report, write nothing.
+    pub dry_run: bool,
     /// SDK retries and timeouts.
     pub clients: ClientSettings,
 }
@@ -83,6 +90,8 @@ impl Settings {
         }
         let source_group = env.optional::<String>("SOURCE_GROUP");
         let rate = env.number_in("MAX_REQUESTS_PER_SECOND", 8, 1, 100);
+        let retain = env.number_in("RETAIN_PLAYED_HOURS", 24, 0, MAX_RETAIN_PLAYED_HOURS);
+        let dry_run = env.flag("DRY_RUN", false);
         let clients = ClientSettings::read(&mut env);
         env.finish(move || {
             let pool = match (names, tag) {
@@ -106,6 +115,8 @@ impl Settings {
                     .map(|vod_source_name| SlateSetting { source_location_name: slate_location, vod_source_name }),
                 source_group: source_group.map(|g| g.trim().to_owned()),
                 max_requests_per_second: u32::try_from(rate?).ok()?,
+                retain_played_hours: retain?,
+                dry_run: dry_run?,
                 clients: clients?,
             })
         })
@@ -135,6 +146,8 @@ pub struct Detail {
     pub horizon_minutes: Option<u64>,
     /// Overrides `MAX_PROGRAMS_PER_RUN`.
     pub max_programs_per_run: Option<u64>,
+    /// Overrides `DRY_RUN`: plan and report, write nothing.
+    pub dry_run: Option<bool>,
 }
 
 /// An ad break policy in an event; members left out mean none / false / 0.
@@ -175,7 +188,8 @@ impl Detail {
     }
 }
 
-/// One run's configuration: the settings with the event's detail applied.
+/// One channel's run: the settings with the event's detail (and, in managed mode, the
+/// channel's tags) applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunConfig {
     /// The channel.
@@ -194,6 +208,79 @@ pub struct RunConfig {
     pub slate: Option<(SourceLocationName, VodSourceName)>,
     /// The source group to read, else the channel's.
     pub source_group: Option<String>,
+    /// Programs of a LINEAR channel that ended longer ago than this are deleted; 0 keeps all.
+    pub retain_played_hours: u64,
+    /// Plan and report, write nothing.
+    pub dry_run: bool,
+}
+
+/// Everything of a run but the channel: what every managed channel starts from before its tags
+/// are applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunBase {
+    /// The source location of the pool, unless a channel's tag names one.
+    pub source_location: Option<SourceLocationName>,
+    /// Which VOD sources take turns.
+    pub pool: PoolFilter,
+    /// The horizon, in minutes.
+    pub horizon_minutes: u64,
+    /// At most this many programs per channel.
+    pub max_programs: usize,
+    /// Where ad breaks go.
+    pub policy: AdBreakPolicy,
+    /// The slate; its source location defaults to the run's.
+    pub slate: Option<SlateSetting>,
+    /// The source group to read, else the channel's.
+    pub source_group: Option<String>,
+    /// See [`RunConfig::retain_played_hours`].
+    pub retain_played_hours: u64,
+    /// Plan and report, write nothing.
+    pub dry_run: bool,
+}
+
+impl RunBase {
+    /// The run of `channel`: `Err` names what is missing.
+    pub fn for_channel(&self, channel: ChannelName) -> Result<RunConfig, String> {
+        let source_location = self.source_location.clone().ok_or(
+            "no source location: set SOURCE_LOCATION_NAME on the function, SourceLocationName in the event's detail or the channel's tailorflow:source-location tag",
+        )?;
+        let slate = self.slate.as_ref().map(|slate| {
+            let location = slate.source_location_name.clone().unwrap_or_else(|| source_location.clone());
+            (location, slate.vod_source_name.clone())
+        });
+        Ok(RunConfig {
+            channel,
+            source_location,
+            pool: self.pool.clone(),
+            horizon_minutes: self.horizon_minutes,
+            max_programs: self.max_programs,
+            policy: self.policy.clone(),
+            slate,
+            source_group: self.source_group.clone(),
+            retain_played_hours: self.retain_played_hours,
+            dry_run: self.dry_run,
+        })
+    }
+}
+
+/// What one invocation acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One channel, named by `CHANNEL_NAME` or the event's `ChannelName`.
+    Channel(RunConfig),
+    /// Managed mode: every channel tagged `tailorflow:managed=true`, each from this base and
+    /// its own tags.
+    Managed(RunBase),
+}
+
+impl Target {
+    /// The single channel's run, `None` in managed mode.
+    pub fn channel(self) -> Option<RunConfig> {
+        match self {
+            Self::Channel(run) => Some(run),
+            Self::Managed(_) => None,
+        }
+    }
 }
 
 fn in_range(member: &str, value: u64, min: u64, max: u64) -> Result<u64, String> {
@@ -205,15 +292,19 @@ fn in_range(member: &str, value: u64, min: u64, max: u64) -> Result<u64, String>
 }
 
 impl Settings {
-    /// Applies `detail` to the settings: the run's configuration, or what the event gets wrong.
-    pub fn resolve(&self, detail: Detail) -> Result<RunConfig, String> {
-        let channel = detail
-            .channel_name
-            .or_else(|| self.channel_name.clone())
-            .ok_or("no channel to fill: set CHANNEL_NAME on the function or ChannelName in the event's detail")?;
-        let source_location = detail.source_location_name.or_else(|| self.source_location_name.clone()).ok_or(
-            "no source location: set SOURCE_LOCATION_NAME on the function or SourceLocationName in the event's detail",
-        )?;
+    /// Applies `detail` to the settings: what the invocation acts on, or what the event gets
+    /// wrong. Without a channel (neither `CHANNEL_NAME` nor `ChannelName`) it is managed mode.
+    pub fn resolve(&self, detail: Detail) -> Result<Target, String> {
+        let channel = detail.channel_name.clone().or_else(|| self.channel_name.clone());
+        let base = self.resolve_base(detail)?;
+        match channel {
+            Some(channel) => base.for_channel(channel).map(Target::Channel),
+            None => Ok(Target::Managed(base)),
+        }
+    }
+
+    fn resolve_base(&self, detail: Detail) -> Result<RunBase, String> {
+        let source_location = detail.source_location_name.or_else(|| self.source_location_name.clone());
         let pool = match (detail.vod_source_names, detail.vod_source_tag) {
             (Some(_), Some(_)) => {
                 return Err("detail: VodSourceNames and VodSourceTag cannot be combined; give one of them".into());
@@ -266,13 +357,11 @@ impl Settings {
             None => self.ad_breaks.clone(),
         };
         let slate = match detail.slate {
-            Some(slate) => {
-                Some((slate.source_location_name.unwrap_or_else(|| source_location.clone()), slate.vod_source_name))
-            }
-            None => self.slate.as_ref().map(|slate| {
-                let location = slate.source_location_name.clone().unwrap_or_else(|| source_location.clone());
-                (location, slate.vod_source_name.clone())
+            Some(slate) => Some(SlateSetting {
+                source_location_name: slate.source_location_name,
+                vod_source_name: slate.vod_source_name,
             }),
+            None => self.slate.clone(),
         };
         let source_group = match detail.source_group {
             Some(group) if group.trim().is_empty() => {
@@ -281,7 +370,17 @@ impl Settings {
             Some(group) => Some(group.trim().to_owned()),
             None => self.source_group.clone(),
         };
-        Ok(RunConfig { channel, source_location, pool, horizon_minutes, max_programs, policy, slate, source_group })
+        Ok(RunBase {
+            source_location,
+            pool,
+            horizon_minutes,
+            max_programs,
+            policy,
+            slate,
+            source_group,
+            retain_played_hours: self.retain_played_hours,
+            dry_run: detail.dry_run.unwrap_or(self.dry_run),
+        })
     }
 }
 
@@ -399,7 +498,7 @@ mod tests {
 
     #[test]
     fn an_empty_detail_takes_the_settings() {
-        let run = base().resolve(Detail::parse(&serde_json::json!({})).unwrap()).unwrap();
+        let run = base().resolve(Detail::parse(&serde_json::json!({})).unwrap()).unwrap().channel().unwrap();
         assert_eq!(run.channel.as_str(), "news");
         assert_eq!(run.source_location.as_str(), "media");
         assert_eq!(run.pool, PoolFilter::All);
@@ -422,7 +521,7 @@ mod tests {
             "MaxProgramsPerRun": 2
         }))
         .unwrap();
-        let run = base().resolve(detail).unwrap();
+        let run = base().resolve(detail).unwrap().channel().unwrap();
         assert_eq!(run.channel.as_str(), "sports");
         assert_eq!(run.source_location.as_str(), "archive");
         assert_eq!(run.policy.offsets_ms, vec![0, 30_000]);
@@ -457,7 +556,27 @@ mod tests {
         assert!(resolve(serde_json::json!({ "HorizonMinutes": 0 })).unwrap_err().contains("HorizonMinutes"));
         assert!(resolve(serde_json::json!({ "VodSourceNames": [] })).is_err());
         assert!(resolve(serde_json::json!({ "VodSourceTag": "=v" })).unwrap_err().contains("VodSourceTag"));
-        let err = read(&[]).unwrap().resolve(Detail::default()).unwrap_err();
-        assert!(err.contains("CHANNEL_NAME"), "{err}");
+        let err = read(&[("CHANNEL_NAME", "news")]).unwrap().resolve(Detail::default()).unwrap_err();
+        assert!(err.contains("SOURCE_LOCATION_NAME"), "{err}");
+    }
+
+    #[test]
+    fn no_channel_is_managed_mode_and_dry_run_comes_from_either_side() {
+        let settings = read(&[("SOURCE_LOCATION_NAME", "media"), ("RETAIN_PLAYED_HOURS", "0")]).unwrap();
+        let Target::Managed(base) = settings.resolve(Detail::default()).unwrap() else { panic!("managed") };
+        assert_eq!(base.source_location.unwrap().as_str(), "media");
+        assert_eq!((base.retain_played_hours, base.dry_run), (0, false));
+        // A managed run without any source location fails per channel, not for the run.
+        let Target::Managed(base) = read(&[]).unwrap().resolve(Detail::default()).unwrap() else { panic!() };
+        let err = base.for_channel(ChannelName::new("a").unwrap()).unwrap_err();
+        assert!(err.contains("tailorflow:source-location"), "{err}");
+        let dry = Detail::parse(&serde_json::json!({ "DryRun": true, "ChannelName": "x" })).unwrap();
+        assert!(settings.resolve(dry).unwrap().channel().unwrap().dry_run);
+        let settings = read(&[("CHANNEL_NAME", "n"), ("SOURCE_LOCATION_NAME", "m"), ("DRY_RUN", "true")]).unwrap();
+        assert!(settings.resolve(Detail::default()).unwrap().channel().unwrap().dry_run);
+        let off = Detail::parse(&serde_json::json!({ "DryRun": false })).unwrap();
+        assert!(!settings.resolve(off).unwrap().channel().unwrap().dry_run, "the event's DryRun wins");
+        assert_eq!(read(&[]).unwrap().retain_played_hours, 24);
+        assert!(read(&[("RETAIN_PLAYED_HOURS", "9000")]).is_err());
     }
 }

@@ -23,8 +23,29 @@ pub enum IngestEvent {
     EventBridge(Box<EventBridgeEvent<S3ObjectDetail>>),
     /// S3's `s3:TestEvent`, sent when notifications are configured: nothing to do.
     Test,
+    /// `{"Backfill": {...}}`: reconcile every asset under a prefix (see [`Backfill`]).
+    Backfill(Backfill),
     /// None of the above; why.
     Unrecognised(String),
+}
+
+/// A backfill request: every asset under `Prefix` (after `StartAfter`) is reconciled, until the
+/// invocation's deadline is near; the answer's `NextStartAfter` continues it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "PascalCase")]
+pub struct Backfill {
+    /// The bucket; `MEDIA_BUCKET` when absent.
+    #[serde(default)]
+    pub bucket: Option<String>,
+    /// Only keys under this prefix (within `KEY_PREFIX`); all of `KEY_PREFIX` when absent.
+    #[serde(default)]
+    pub prefix: Option<String>,
+    /// Resume after this key (a previous answer's `NextStartAfter`).
+    #[serde(default)]
+    pub start_after: Option<String>,
+    /// Report the changes, make none (also `DRY_RUN=true`).
+    #[serde(default)]
+    pub dry_run: Option<bool>,
 }
 
 /// The `detail` of an EventBridge S3 event, as far as the function reads it.
@@ -83,6 +104,14 @@ impl IngestEvent {
         if payload.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") {
             return Ok(Self::Test);
         }
+        if let Some(request) = payload.get("Backfill") {
+            if let Some(other) = payload.as_object().and_then(|o| o.keys().find(|k| *k != "Backfill")) {
+                return Err(format!("unknown member {other:?} beside Backfill"));
+            }
+            return serde_path_to_error::deserialize(request.clone())
+                .map(Self::Backfill)
+                .map_err(|e| format!("Backfill.{}: {}", e.path(), e.inner()));
+        }
         if payload.get("source").and_then(Value::as_str) == Some("aws.s3") {
             check_eventbridge(&payload)?;
             return typed(payload).map(|event| Self::EventBridge(Box::new(event)));
@@ -103,6 +132,7 @@ impl IngestEvent {
     pub fn object_changes(&self) -> Result<Vec<ObjectChange>, String> {
         match self {
             Self::Test => Ok(Vec::new()),
+            Self::Backfill(_) => Err("a Backfill request carries no S3 event".into()),
             Self::Sqs(_) => Err("Records[0].eventSource is not aws:s3".into()),
             Self::Unrecognised(reason) => Err(reason.clone()),
             Self::EventBridge(event) => Ok(vec![ObjectChange {
@@ -202,6 +232,24 @@ mod tests {
         assert_eq!(object_changes(&json!({"Event": "s3:TestEvent"})).unwrap(), vec![]);
         let sqs = json!({"Records": [{"eventSource": "aws:sqs", "messageId": "1", "body": "{}"}]});
         assert!(matches!(IngestEvent::from(sqs), IngestEvent::Sqs(batch) if batch.records.len() == 1));
+    }
+
+    #[test]
+    fn reads_a_backfill_and_refuses_unknown_members_by_name() {
+        let event = IngestEvent::from(json!({"Backfill": {"Prefix": "packages/", "StartAfter": "a", "DryRun": true}}));
+        let IngestEvent::Backfill(backfill) = event else { panic!("{event:?}") };
+        assert_eq!(backfill.prefix.as_deref(), Some("packages/"));
+        assert_eq!((backfill.start_after.as_deref(), backfill.dry_run), (Some("a"), Some(true)));
+        assert_eq!(IngestEvent::from(json!({"Backfill": {}})), IngestEvent::Backfill(Backfill::default()));
+        for (payload, expected) in [
+            (json!({"Backfill": {"Prefx": "a"}}), "unknown field `Prefx`"),
+            (json!({"Backfill": {"DryRun": "yes"}}), "Backfill.DryRun"),
+            (json!({"Backfill": {}, "Extra": 1}), "\"Extra\""),
+            (json!({"Backfill": 3}), "Backfill"),
+        ] {
+            let IngestEvent::Unrecognised(reason) = IngestEvent::from(payload.clone()) else { panic!("{payload}") };
+            assert!(reason.contains(expected), "{payload}: {reason}");
+        }
     }
 
     #[test]

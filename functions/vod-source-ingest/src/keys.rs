@@ -1,8 +1,11 @@
-//! From an S3 key to a VOD source, and from one package to a VOD source's packages: pure.
+//! From an S3 key to its asset and from an asset to its VOD source name: pure.
 //!
-//! Decodes the key as S3 notifications send it, tells entry manifests from everything else,
-//! derives a VOD source name that MediaTailor accepts (stable, and collision-free where the
-//! key had to be changed), and merges one package configuration into a VOD source's others.
+//! Decodes the key as S3 notifications send it, finds the asset it belongs to (the folder that
+//! holds the package folders), and names the asset's VOD source from the asset's path under
+//! `KEY_PREFIX`, so two assets have two names: readable where the path already is a valid name
+//! (`/` becomes `-`), with 8 hex digits of SHA-256 of the path where characters had to change or
+//! the name had to be shortened. The rare paths that still meet (`a/b-c` and `a-b/c`) are kept
+//! apart by the `tailorflow:asset` tag: a VOD source of another asset is never overwritten.
 
 use std::collections::BTreeMap;
 
@@ -37,8 +40,17 @@ pub enum KeyError {
         /// The prefix.
         prefix: String,
     },
-    /// No name can be derived (e.g. the key is only a file name with no usable characters).
-    #[error("no VOD source name can be derived from the key {key:?}")]
+    /// The key is inside a package folder (`movie/hls/720p/index.m3u8`): a rendition's playlist,
+    /// never an entry manifest. Ignored without a call.
+    #[error("inside the package folder {folder:?}: a rendition's media playlist, not an entry manifest")]
+    InsidePackage {
+        /// The package folder.
+        folder: String,
+    },
+    /// No name can be derived: the manifest is in no asset folder, or the folder has no name.
+    #[error(
+        "no VOD source name can be derived from the key {key:?}: put each asset's packages in a folder of its own under KEY_PREFIX"
+    )]
     NoName {
         /// The decoded key.
         key: String,
@@ -62,65 +74,102 @@ pub fn decode_key(raw: &str) -> Result<String, KeyError> {
     Ok(key)
 }
 
-/// Where a VOD source's name comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum NameFrom {
-    /// The asset folder: `packages/movie/hls/index.m3u8` -> `movie` (a trailing `hls`, `dash`,
-    /// `cmaf` or `mpd` package folder is skipped), so the HLS and DASH packages of one asset
-    /// share a VOD source.
-    #[default]
-    Folder,
-    /// The key without its extension: `packages/movie/hls/index.m3u8` -> `packages-movie-hls-index`.
-    Key,
+/// `KEY_PREFIX` as whole path segments: `vod`, `/vod/` and `vod/` all become `vod/`; empty stays
+/// empty (the whole bucket).
+pub fn normalize_prefix(prefix: &str) -> String {
+    let trimmed = prefix.trim_matches('/');
+    if trimmed.is_empty() { String::new() } else { format!("{trimmed}/") }
 }
 
-impl std::str::FromStr for NameFrom {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "folder" => Ok(Self::Folder),
-            "key" => Ok(Self::Key),
-            other => Err(format!("unknown naming {other:?}; use folder or key")),
-        }
+/// Folders that hold one package of an asset; the asset is the folder above them.
+pub const PACKAGE_FOLDERS: &[&str] = &["hls", "dash", "cmaf", "mpd"];
+
+/// An asset: the folder that holds an asset's package folders (or its manifests).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Asset {
+    /// The bucket.
+    pub bucket: String,
+    /// The asset folder's full key, without a trailing `/` (`vod/movies/movie`).
+    pub folder: String,
+    /// The asset folder relative to `KEY_PREFIX` (`movies/movie`).
+    pub relative: String,
+}
+
+impl Asset {
+    /// The prefix that lists the asset's objects (`vod/movies/movie/`).
+    pub fn listing_prefix(&self) -> String {
+        format!("{}/", self.folder)
+    }
+
+    /// The value of the `tailorflow:asset` tag: `bucket/folder`, fitted to AWS's tag limit.
+    pub fn tag_value(&self) -> String {
+        fit_tag(&format!("{}/{}", self.bucket, self.folder))
     }
 }
 
-const PACKAGE_FOLDERS: &[&str] = &["hls", "dash", "cmaf", "mpd"];
+/// The asset `key` belongs to: its folders under `prefix` (normalized, see [`normalize_prefix`])
+/// without trailing package folders (`hls`, `dash`, `cmaf`, `mpd`, any case).
+/// `vod/movies/movie/hls/index.m3u8` under `vod/` -> `movies/movie`. A key deeper inside a
+/// package folder (`movie/hls/720p/index.m3u8`) belongs to no asset: [`KeyError::InsidePackage`].
+pub fn asset_of(bucket: &str, key: &str, prefix: &str) -> Result<Asset, KeyError> {
+    let relative = key
+        .strip_prefix(prefix)
+        .filter(|rest| !rest.is_empty())
+        .ok_or_else(|| KeyError::OutsidePrefix { key: key.to_owned(), prefix: prefix.to_owned() })?;
+    let mut folders: Vec<&str> = relative.split('/').collect();
+    folders.pop();
+    while folders.last().is_some_and(|f| PACKAGE_FOLDERS.contains(&f.to_ascii_lowercase().as_str())) {
+        folders.pop();
+    }
+    if let Some(at) = folders.iter().position(|f| PACKAGE_FOLDERS.contains(&f.to_ascii_lowercase().as_str())) {
+        return Err(KeyError::InsidePackage { folder: format!("{prefix}{}", folders[..=at].join("/")) });
+    }
+    if folders.is_empty() || folders.iter().all(|f| f.trim().is_empty()) {
+        return Err(KeyError::NoName { key: key.to_owned() });
+    }
+    let relative = folders.join("/");
+    Ok(Asset { bucket: bucket.to_owned(), folder: format!("{prefix}{relative}"), relative })
+}
+
+/// The key relative to `prefix`: the package's Path under a source location whose BaseUrl ends
+/// at the prefix.
+pub fn relative_path(key: &str, prefix: &str) -> String {
+    key.strip_prefix(prefix).unwrap_or(key).to_owned()
+}
+
 /// Length of the hash suffix (a `-` and 8 hex characters).
 const HASH_SUFFIX_LEN: usize = 9;
 
-/// The VOD source name for `key` (relative to the prefix).
+/// The VOD source name of `asset`, from its path under `KEY_PREFIX`.
 ///
-/// Characters MediaTailor does not accept become `-`; where that (or the length limit) changed
-/// the name, `-` and 8 hex characters of the SHA-256 of the original are appended, so two
-/// different originals never share a name by accident.
-pub fn vod_source_name(key: &str, from: NameFrom) -> Result<VodSourceName, KeyError> {
-    let no_name = || KeyError::NoName { key: key.to_owned() };
-    let stem = key.rsplit_once('.').map_or(key, |(stem, _)| stem);
-    let original = match from {
-        NameFrom::Key => stem.trim_matches('/').to_owned(),
-        NameFrom::Folder => {
-            let mut folders: Vec<&str> = key.split('/').filter(|s| !s.is_empty()).collect();
-            let file = folders.pop().ok_or_else(no_name)?;
-            while folders.last().is_some_and(|f| PACKAGE_FOLDERS.contains(&f.to_ascii_lowercase().as_str())) {
-                folders.pop();
-            }
-            match folders.last() {
-                Some(folder) => (*folder).to_owned(),
-                None => file.rsplit_once('.').map_or(file, |(stem, _)| stem).to_owned(),
-            }
-        }
-    };
+/// `/` becomes `-`. Other characters MediaTailor does not accept become `-` too (one for a run);
+/// where that changed the name, or the name is over 64 characters, it is cut and `-` and 8 hex
+/// characters of the SHA-256 of the path are appended.
+pub fn vod_source_name(asset: &Asset) -> Result<VodSourceName, KeyError> {
+    let no_name = || KeyError::NoName { key: asset.folder.clone() };
+    let original = asset.relative.as_str();
     let mut cleaned = String::with_capacity(original.len());
+    let mut changed = false;
     for c in original.chars() {
-        let c = if is_name_char(c) { c } else { '-' };
-        // One separator for a run of replaced characters.
-        if !(c == '-' && cleaned.ends_with('-')) {
-            cleaned.push(c);
+        let c = match c {
+            '/' => '-',
+            c if is_name_char(c) => c,
+            _ => {
+                changed = true;
+                '-'
+            }
+        };
+        // One separator for a run; collapsing one changes the name (`a--b` would meet `a-b`).
+        if c == '-' && cleaned.ends_with('-') {
+            changed = true;
+            continue;
         }
+        cleaned.push(c);
     }
-    let cleaned = cleaned.trim_matches('-').to_owned();
-    if cleaned == original && !cleaned.is_empty() && cleaned.len() <= MAX_NAME_LEN {
+    let trimmed = cleaned.trim_matches('-');
+    changed |= trimmed.len() != cleaned.len();
+    let cleaned = trimmed.to_owned();
+    if !changed && !cleaned.is_empty() && cleaned.len() <= MAX_NAME_LEN {
         return VodSourceName::new(cleaned).map_err(|_| no_name());
     }
     if original.trim().is_empty() {
@@ -133,76 +182,46 @@ pub fn vod_source_name(key: &str, from: NameFrom) -> Result<VodSourceName, KeyEr
     VodSourceName::new(name).map_err(|_| no_name())
 }
 
-/// The key relative to `prefix`: the package's Path under a source location whose BaseUrl ends
-/// at the prefix.
-pub fn relative_path(key: &str, prefix: &str) -> Result<String, KeyError> {
-    key.strip_prefix(prefix)
-        .map(|rest| rest.trim_start_matches('/').to_owned())
-        .filter(|rest| !rest.is_empty())
-        .ok_or_else(|| KeyError::OutsidePrefix { key: key.to_owned(), prefix: prefix.to_owned() })
-}
-
-/// What merging one package into a VOD source's packages gives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Merge {
-    /// The package is already there exactly.
-    Unchanged,
-    /// The new full list.
-    Updated(Vec<Package>),
-}
-
-/// Puts `package` among `existing`, replacing one of the same type or source group.
-pub fn merge(existing: &[Package], package: &Package) -> Merge {
-    if existing.contains(package) {
-        return Merge::Unchanged;
+/// A tag value within AWS's 256 characters: a longer one keeps its end (the file) and a hash of
+/// the whole.
+pub fn fit_tag(value: &str) -> String {
+    if value.chars().count() <= 256 {
+        return value.to_owned();
     }
-    let mut merged: Vec<Package> =
-        existing.iter().filter(|p| p.kind != package.kind && p.source_group != package.source_group).cloned().collect();
-    merged.push(package.clone());
-    merged.sort();
-    Merge::Updated(merged)
+    let hash = &hex::encode(Sha256::digest(value.as_bytes()))[..8];
+    let tail: String = value.chars().rev().take(256 - 10).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("{hash}..{tail}")
 }
 
-/// What removing a package of `kind` at `path` gives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Removal {
-    /// No such package: nothing to do.
-    Absent,
-    /// Others remain: the new list.
-    Updated(Vec<Package>),
-    /// It was the last one: delete the VOD source.
-    Empty,
+/// The tag naming the asset a VOD source was made from.
+pub const ASSET_TAG: &str = "tailorflow:asset";
+/// The tag naming the bucket.
+pub const BUCKET_TAG: &str = "tailorflow:bucket";
+
+/// The tag holding the key of the package of `kind` (`tailorflow:hls-key`).
+pub fn key_tag(kind: PackageType) -> String {
+    format!("tailorflow:{}-key", kind.as_str().to_ascii_lowercase())
 }
 
-/// Removes the package of `kind` whose path is `path`.
-pub fn remove(existing: &[Package], kind: PackageType, path: &str) -> Removal {
-    let remaining: Vec<Package> = existing.iter().filter(|p| !(p.kind == kind && p.path == path)).cloned().collect();
-    if remaining.len() == existing.len() {
-        Removal::Absent
-    } else if remaining.is_empty() {
-        Removal::Empty
-    } else {
-        Removal::Updated(remaining)
-    }
+/// The tag holding the ETag of the package of `kind` (`tailorflow:hls-etag`).
+pub fn etag_tag(kind: PackageType) -> String {
+    format!("tailorflow:{}-etag", kind.as_str().to_ascii_lowercase())
 }
 
-/// Tags that say where a package came from: bucket, and per type the key and ETag. Values over
-/// AWS's 256 characters keep their end (the file) and a hash of the whole.
-pub fn provenance_tags(bucket: &str, kind: PackageType, key: &str, etag: Option<&str>) -> BTreeMap<String, String> {
-    let fit = |value: &str| -> String {
-        if value.chars().count() <= 256 {
-            return value.to_owned();
-        }
-        let hash = &hex::encode(Sha256::digest(value.as_bytes()))[..8];
-        let tail: String = value.chars().rev().take(256 - 10).collect::<Vec<_>>().into_iter().rev().collect();
-        format!("{hash}..{tail}")
-    };
-    let kind = kind.as_str().to_ascii_lowercase();
+/// Tags that say where a VOD source came from: asset, bucket, and per package type its key and
+/// ETag.
+pub fn provenance_tags<'a>(
+    asset: &Asset,
+    manifests: impl IntoIterator<Item = (PackageType, &'a str, Option<&'a str>)>,
+) -> BTreeMap<String, String> {
     let mut tags = BTreeMap::new();
-    tags.insert("tailorflow:bucket".to_owned(), fit(bucket));
-    tags.insert(format!("tailorflow:{kind}-key"), fit(key));
-    if let Some(etag) = etag.map(|e| e.trim_matches('"')).filter(|e| !e.is_empty()) {
-        tags.insert(format!("tailorflow:{kind}-etag"), fit(etag));
+    tags.insert(ASSET_TAG.to_owned(), asset.tag_value());
+    tags.insert(BUCKET_TAG.to_owned(), fit_tag(&asset.bucket));
+    for (kind, key, etag) in manifests {
+        tags.insert(key_tag(kind), fit_tag(key));
+        if let Some(etag) = etag.map(|e| e.trim_matches('"')).filter(|e| !e.is_empty()) {
+            tags.insert(etag_tag(kind), fit_tag(etag));
+        }
     }
     tags
 }
@@ -210,6 +229,14 @@ pub fn provenance_tags(bucket: &str, kind: PackageType, key: &str, etag: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn asset(key: &str, prefix: &str) -> Asset {
+        asset_of("b", key, &normalize_prefix(prefix)).unwrap()
+    }
+
+    fn name(key: &str) -> String {
+        vod_source_name(&asset(key, "")).unwrap().into_string()
+    }
 
     #[test]
     fn decodes_plus_percent_and_non_ascii() {
@@ -228,103 +255,84 @@ mod tests {
     }
 
     #[test]
-    fn manifest_types_by_extension() {
-        assert_eq!(PackageType::from_key("a/INDEX.M3U8"), Some(PackageType::Hls));
-        assert_eq!(PackageType::from_key("a/manifest.mpd"), Some(PackageType::Dash));
-        assert_eq!(PackageType::from_key("a/segment.ts"), None);
-        assert_eq!(PackageType::from_key("a/m3u8"), None);
+    fn the_asset_is_the_folder_above_the_package_folders() {
+        let a = asset("packages/movie/hls/index.m3u8", "");
+        assert_eq!((a.folder.as_str(), a.relative.as_str()), ("packages/movie", "packages/movie"));
+        assert_eq!(asset("packages/movie/dash/manifest.mpd", ""), a, "HLS and DASH of one asset");
+        assert_eq!(asset("packages/movie/HLS/cmaf/index.m3u8", ""), a);
+        assert_eq!(asset("packages/movie/index.m3u8", ""), a, "manifests directly in the asset folder");
+        let inside = asset_of("b", "packages/movie/hls/720p/index.m3u8", "").unwrap_err();
+        assert_eq!(inside, KeyError::InsidePackage { folder: "packages/movie/hls".into() });
+        assert_eq!(a.listing_prefix(), "packages/movie/");
+        assert_eq!(a.tag_value(), "b/packages/movie");
+        for key in ["movie.m3u8", "hls/index.m3u8", "dash/cmaf/x.mpd", " /hls/x.m3u8"] {
+            assert!(matches!(asset_of("b", key, ""), Err(KeyError::NoName { .. })), "{key}");
+        }
     }
 
     #[test]
-    fn names_from_the_asset_folder() {
-        let name = |key| vod_source_name(key, NameFrom::Folder).unwrap().into_string();
-        assert_eq!(name("packages/big-buck-bunny/hls/index.m3u8"), "big-buck-bunny");
-        assert_eq!(name("packages/big-buck-bunny/dash/manifest.mpd"), "big-buck-bunny", "one VOD source per asset");
-        assert_eq!(name("packages/movie/HLS/cmaf/index.m3u8"), "movie");
-        assert_eq!(name("movie_1.m3u8"), "movie_1");
+    fn the_key_prefix_matches_whole_segments() {
+        for prefix in ["vod", "vod/", "/vod/"] {
+            let a = asset("vod/movie/hls/index.m3u8", prefix);
+            assert_eq!((a.folder.as_str(), a.relative.as_str()), ("vod/movie", "movie"), "{prefix}");
+        }
+        let err = asset_of("b", "vodka/movie/hls/index.m3u8", "vod/").unwrap_err();
+        assert!(matches!(err, KeyError::OutsidePrefix { .. }), "{err}");
+        assert!(matches!(asset_of("b", "vod/", "vod/"), Err(KeyError::OutsidePrefix { .. })));
+        assert_eq!(normalize_prefix(""), "");
+        assert_eq!(normalize_prefix("a/b"), "a/b/");
+        assert_eq!(relative_path("vod/movie/hls/index.m3u8", "vod/"), "movie/hls/index.m3u8");
     }
 
     #[test]
-    fn names_from_the_key() {
-        let name = vod_source_name("packages/movie/hls/index.m3u8", NameFrom::Key).unwrap();
-        assert!(name.as_str().starts_with("packages-movie-hls-index-"), "{name}");
-        assert_eq!(name.as_str().len(), "packages-movie-hls-index-".len() + 8, "the slashes changed it: hashed");
+    fn names_come_from_the_whole_asset_path() {
+        assert_eq!(name("packages/big-buck-bunny/hls/index.m3u8"), "packages-big-buck-bunny");
+        assert_eq!(name("packages/big_buck_bunny/dash/m.mpd"), "packages-big_buck_bunny");
+        assert_eq!(vod_source_name(&asset("vod/movie/hls/index.m3u8", "vod")).unwrap().as_str(), "movie");
+        // Same folder name in two places: two names.
+        let x = name("x/my show/hls/index.m3u8");
+        let y = name("y/my show/hls/index.m3u8");
+        assert_ne!(x, y);
+        assert!(x.starts_with("x-my-show-") && y.starts_with("y-my-show-"), "{x} {y}");
     }
 
     #[test]
     fn changed_names_carry_a_hash_that_keeps_them_apart() {
-        let spaced = vod_source_name("packages/Big Buck Bunny/hls/index.m3u8", NameFrom::Folder).unwrap();
-        let plussed = vod_source_name("packages/Big+Buck+Bunny/hls/index.m3u8", NameFrom::Folder).unwrap();
-        let dashed = vod_source_name("packages/Big-Buck-Bunny/hls/index.m3u8", NameFrom::Folder).unwrap();
-        assert!(spaced.as_str().starts_with("Big-Buck-Bunny-"), "{spaced}");
-        assert_eq!(dashed.as_str(), "Big-Buck-Bunny", "an already valid name is kept as is");
+        let spaced = name("packages/Big Buck Bunny/hls/index.m3u8");
+        let plussed = name("packages/Big+Buck+Bunny/hls/index.m3u8");
+        let dashed = name("packages/Big-Buck-Bunny/hls/index.m3u8");
+        assert!(spaced.starts_with("packages-Big-Buck-Bunny-"), "{spaced}");
+        assert_eq!(spaced.len(), "packages-Big-Buck-Bunny-".len() + 8);
+        assert_eq!(dashed, "packages-Big-Buck-Bunny", "an already valid path is kept as is");
         assert_ne!(spaced, plussed);
         assert_ne!(spaced, dashed);
-        assert_eq!(spaced, vod_source_name("x/Big Buck Bunny/dash/m.mpd", NameFrom::Folder).unwrap(), "stable");
-        let accented = vod_source_name("café/hls/index.m3u8", NameFrom::Folder).unwrap();
-        assert!(accented.as_str().starts_with("caf-"), "{accented}");
-        let japanese = vod_source_name("日本/hls/index.m3u8", NameFrom::Folder).unwrap();
-        assert!(japanese.as_str().starts_with("v-"), "{japanese}");
+        assert_eq!(spaced, name("packages/Big Buck Bunny/dash/m.mpd"), "stable");
+        assert_ne!(name("a/b--c/hls/i.m3u8"), name("a/b-c/hls/i.m3u8"));
+        assert_ne!(name("a/-b/hls/i.m3u8"), name("a/b/hls/i.m3u8"));
+        assert!(name("café/x/hls/index.m3u8").starts_with("caf-x-"));
+        assert!(name("日本/hls/index.m3u8").starts_with("v-"));
     }
 
     #[test]
     fn over_long_names_are_cut_and_hashed_within_the_limit() {
         let long = "a".repeat(100);
-        let name = vod_source_name(&format!("{long}/hls/index.m3u8"), NameFrom::Folder).unwrap();
-        assert_eq!(name.as_str().len(), MAX_NAME_LEN);
-        let other = vod_source_name(&format!("{long}b/hls/index.m3u8"), NameFrom::Folder).unwrap();
-        assert_ne!(name, other, "same first 55 characters, different names");
+        let cut = name(&format!("{long}/hls/index.m3u8"));
+        assert_eq!(cut.len(), MAX_NAME_LEN);
+        assert_ne!(cut, name(&format!("{long}b/hls/index.m3u8")), "same first 55 characters, different names");
         let at_limit = "b".repeat(MAX_NAME_LEN);
-        assert_eq!(vod_source_name(&format!("{at_limit}/hls/i.m3u8"), NameFrom::Folder).unwrap().as_str(), at_limit);
-    }
-
-    #[test]
-    fn a_key_with_nothing_to_name_is_refused() {
-        assert!(matches!(vod_source_name("", NameFrom::Folder), Err(KeyError::NoName { .. })));
-        assert!(matches!(vod_source_name("hls/ .m3u8", NameFrom::Folder), Err(KeyError::NoName { .. })));
-    }
-
-    #[test]
-    fn paths_are_relative_to_the_prefix() {
-        assert_eq!(relative_path("media/movie/hls/index.m3u8", "media/").unwrap(), "movie/hls/index.m3u8");
-        assert_eq!(relative_path("movie/index.m3u8", "").unwrap(), "movie/index.m3u8");
-        assert!(matches!(relative_path("other/movie.m3u8", "media/"), Err(KeyError::OutsidePrefix { .. })));
-    }
-
-    fn package(kind: PackageType, group: &str, path: &str) -> Package {
-        Package { kind, source_group: group.into(), path: path.into() }
-    }
-
-    #[test]
-    fn merging_adds_replaces_and_recognises_what_is_there() {
-        let hls = package(PackageType::Hls, "hls", "m/hls/index.m3u8");
-        let dash = package(PackageType::Dash, "dash", "m/dash/manifest.mpd");
-        assert_eq!(merge(std::slice::from_ref(&hls), &hls), Merge::Unchanged);
-        assert_eq!(merge(std::slice::from_ref(&hls), &dash), Merge::Updated(vec![hls.clone(), dash.clone()]));
-        let moved = package(PackageType::Hls, "hls", "m/hls/v2.m3u8");
-        assert_eq!(merge(&[hls.clone(), dash.clone()], &moved), Merge::Updated(vec![moved, dash.clone()]));
-    }
-
-    #[test]
-    fn removal_of_the_last_package_empties_the_source() {
-        let hls = package(PackageType::Hls, "hls", "m/hls/index.m3u8");
-        let dash = package(PackageType::Dash, "dash", "m/dash/manifest.mpd");
-        assert_eq!(
-            remove(&[hls.clone(), dash.clone()], PackageType::Hls, "m/hls/index.m3u8"),
-            Removal::Updated(vec![dash.clone()])
-        );
-        assert_eq!(remove(std::slice::from_ref(&dash), PackageType::Dash, "m/dash/manifest.mpd"), Removal::Empty);
-        assert_eq!(remove(&[dash], PackageType::Dash, "elsewhere.mpd"), Removal::Absent);
+        assert_eq!(name(&format!("{at_limit}/hls/i.m3u8")), at_limit);
     }
 
     #[test]
     fn provenance_tags_fit_aws_limits() {
-        let tags = provenance_tags("bucket", PackageType::Dash, "m/dash/manifest.mpd", Some("\"abc\""));
-        assert_eq!(tags["tailorflow:bucket"], "bucket");
+        let a = asset("m/dash/manifest.mpd", "");
+        let tags = provenance_tags(&a, [(PackageType::Dash, "m/dash/manifest.mpd", Some("\"abc\""))]);
+        assert_eq!(tags[ASSET_TAG], "b/m");
+        assert_eq!(tags[BUCKET_TAG], "b");
         assert_eq!(tags["tailorflow:dash-key"], "m/dash/manifest.mpd");
         assert_eq!(tags["tailorflow:dash-etag"], "abc");
         let long = format!("{}/index.m3u8", "d".repeat(400));
-        let tags = provenance_tags("b", PackageType::Hls, &long, None);
+        let tags = provenance_tags(&a, [(PackageType::Hls, long.as_str(), None)]);
         assert_eq!(tags["tailorflow:hls-key"].chars().count(), 256);
         assert!(tags["tailorflow:hls-key"].ends_with("/index.m3u8"));
         assert!(!tags.contains_key("tailorflow:hls-etag"));

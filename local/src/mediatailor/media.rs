@@ -26,6 +26,9 @@ pub(crate) struct PackageReport {
     pub(crate) problems: Vec<(&'static str, String)>,
     /// The renditions (HLS variants, DASH representations), when readable.
     pub(crate) renditions: Vec<Rendition>,
+    /// Segment boundaries every rendition shares, in milliseconds from the start (each
+    /// segment's end), when the segments are readable: where a program can be cut.
+    pub(crate) boundaries_ms: Vec<u64>,
 }
 
 /// The bucket and key of a package's manifest, when its source location's BaseUrl is a bucket
@@ -72,6 +75,7 @@ fn analyse_dash(report: &mut PackageReport, path: &str, bytes: &[u8]) {
     };
     report.renditions = mpd.renditions;
     report.duration_ms = mpd.duration_ms.or_else(|| mpd.timeline.as_ref().map(SegmentTimeline::total_ms));
+    report.boundaries_ms = common_boundaries(mpd.timeline.as_slice());
     if let Some(longest) = mpd.timeline.as_ref().and_then(SegmentTimeline::max_segment_ms)
         && longest > MAX_SEGMENT_MS
     {
@@ -145,6 +149,38 @@ fn check_timelines(report: &mut PackageReport, path: &str, timelines: Vec<Segmen
         ));
     }
     report.duration_ms = timelines.first().map(SegmentTimeline::total_ms);
+    report.boundaries_ms = common_boundaries(&timelines);
+}
+
+/// The segment ends of the first timeline that every other timeline shares (within a
+/// millisecond's rounding): a cut there is clean in every rendition.
+fn common_boundaries(timelines: &[SegmentTimeline]) -> Vec<u64> {
+    let ends = |t: &SegmentTimeline| -> Vec<u64> {
+        t.durations_ms
+            .iter()
+            .scan(0u64, |at, d| {
+                *at = at.saturating_add(*d);
+                Some(*at)
+            })
+            .collect()
+    };
+    let Some((first, others)) = timelines.split_first() else { return Vec::new() };
+    let others: Vec<Vec<u64>> = others.iter().map(ends).collect();
+    ends(first).into_iter().filter(|b| others.iter().all(|o| o.iter().any(|x| x.abs_diff(*b) <= 1))).collect()
+}
+
+/// What a channel plays of a VOD source: its content duration ([`DEFAULT_DURATION_MS`] when
+/// unreadable) and its common segment boundaries (none when unreadable).
+pub(crate) fn content(
+    media: &MediaStore,
+    location: &SourceLocation,
+    source: &VodSource,
+    source_groups: &[&str],
+) -> (u64, Vec<u64>) {
+    match channel_package(media, location, source, source_groups) {
+        Some(report) => (report.duration_ms.unwrap_or(DEFAULT_DURATION_MS), report.boundaries_ms),
+        None => (DEFAULT_DURATION_MS, Vec::new()),
+    }
 }
 
 /// The report of the package a channel plays: the one that matches one of the channel's source
@@ -161,14 +197,4 @@ pub(crate) fn channel_package(
         .find(|p| p.source_group.as_deref().is_some_and(|g| source_groups.contains(&g)))
         .or_else(|| packages.first());
     chosen.map(|p| analyse(media, location, p))
-}
-
-/// The content duration of a VOD source for a channel, or [`DEFAULT_DURATION_MS`].
-pub(crate) fn duration_ms(
-    media: &MediaStore,
-    location: &SourceLocation,
-    source: &VodSource,
-    source_groups: &[&str],
-) -> u64 {
-    channel_package(media, location, source, source_groups).and_then(|r| r.duration_ms).unwrap_or(DEFAULT_DURATION_MS)
 }

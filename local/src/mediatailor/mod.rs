@@ -1,5 +1,6 @@
-//! The MediaTailor API (REST-JSON, signing name `mediatailor`), as the seed API version defines
-//! it: the paths, methods, status codes and members of the service model.
+//! The MediaTailor API (REST-JSON, signing name `mediatailor`), as the current service model
+//! (`aws-sdk-mediatailor` 1.138) defines it: its 48 operations' paths, methods, status codes and
+//! members, with the seed API's ranges and rules where the model does not widen them.
 
 mod alerts;
 mod manifest;
@@ -8,8 +9,11 @@ pub mod model;
 mod names;
 mod ops;
 mod origin;
+mod playback;
 mod playback_configuration;
-mod schedule;
+pub mod schedule;
+mod shape;
+mod shapes_playback;
 mod store;
 mod validate;
 
@@ -26,6 +30,8 @@ use crate::{EmulatorError, lock, wire};
 
 pub use alerts::InjectAlert;
 pub use store::Store;
+
+pub(crate) use playback::is_playback_path;
 
 /// The largest request body accepted (MediaTailor's ad decision server URLs alone may be 25 KB).
 const MAX_BODY: usize = 2 * 1024 * 1024;
@@ -95,6 +101,8 @@ pub(crate) enum Op {
     CreateProgram(String, String),
     DescribeProgram(String, String),
     DeleteProgram(String, String),
+    UpdateProgram(String, String),
+    ConfigureLogsForChannel,
     CreateSourceLocation(String),
     DescribeSourceLocation(String),
     UpdateSourceLocation(String),
@@ -105,14 +113,28 @@ pub(crate) enum Op {
     UpdateVodSource(String, String),
     DeleteVodSource(String, String),
     ListVodSources(String),
+    CreateLiveSource(String, String),
+    DescribeLiveSource(String, String),
+    UpdateLiveSource(String, String),
+    DeleteLiveSource(String, String),
+    ListLiveSources(String),
     PutPlaybackConfiguration,
     GetPlaybackConfiguration(String),
     DeletePlaybackConfiguration(String),
     ListPlaybackConfigurations,
+    ConfigureLogsForPlaybackConfiguration,
+    CreatePrefetchSchedule(String, String),
+    GetPrefetchSchedule(String, String),
+    DeletePrefetchSchedule(String, String),
+    ListPrefetchSchedules(String),
     ListAlerts,
     TagResource(String),
     UntagResource(String),
     ListTagsForResource(String),
+    PutFunction(String),
+    GetFunction(String),
+    DeleteFunction(String),
+    ListFunctions,
 }
 
 impl Op {
@@ -137,6 +159,9 @@ impl Op {
             (Method::POST, ["channel", c, "program", p]) => Self::CreateProgram(own(c), own(p)),
             (Method::GET, ["channel", c, "program", p]) => Self::DescribeProgram(own(c), own(p)),
             (Method::DELETE, ["channel", c, "program", p]) => Self::DeleteProgram(own(c), own(p)),
+            (Method::PUT, ["channel", c, "program", p]) => Self::UpdateProgram(own(c), own(p)),
+            (Method::PUT, ["configureLogs", "channel"]) => Self::ConfigureLogsForChannel,
+            (Method::PUT, ["configureLogs", "playbackConfiguration"]) => Self::ConfigureLogsForPlaybackConfiguration,
             (Method::GET, ["sourceLocations"]) => Self::ListSourceLocations,
             (Method::POST, ["sourceLocation", l]) => Self::CreateSourceLocation(own(l)),
             (Method::GET, ["sourceLocation", l]) => Self::DescribeSourceLocation(own(l)),
@@ -147,6 +172,19 @@ impl Op {
             (Method::GET, ["sourceLocation", l, "vodSource", v]) => Self::DescribeVodSource(own(l), own(v)),
             (Method::PUT, ["sourceLocation", l, "vodSource", v]) => Self::UpdateVodSource(own(l), own(v)),
             (Method::DELETE, ["sourceLocation", l, "vodSource", v]) => Self::DeleteVodSource(own(l), own(v)),
+            (Method::GET, ["sourceLocation", l, "liveSources"]) => Self::ListLiveSources(own(l)),
+            (Method::POST, ["sourceLocation", l, "liveSource", v]) => Self::CreateLiveSource(own(l), own(v)),
+            (Method::GET, ["sourceLocation", l, "liveSource", v]) => Self::DescribeLiveSource(own(l), own(v)),
+            (Method::PUT, ["sourceLocation", l, "liveSource", v]) => Self::UpdateLiveSource(own(l), own(v)),
+            (Method::DELETE, ["sourceLocation", l, "liveSource", v]) => Self::DeleteLiveSource(own(l), own(v)),
+            (Method::POST, ["prefetchSchedule", c]) => Self::ListPrefetchSchedules(own(c)),
+            (Method::POST, ["prefetchSchedule", c, n]) => Self::CreatePrefetchSchedule(own(c), own(n)),
+            (Method::GET, ["prefetchSchedule", c, n]) => Self::GetPrefetchSchedule(own(c), own(n)),
+            (Method::DELETE, ["prefetchSchedule", c, n]) => Self::DeletePrefetchSchedule(own(c), own(n)),
+            (Method::GET, ["functions"]) => Self::ListFunctions,
+            (Method::PUT, ["function", f]) => Self::PutFunction(own(f)),
+            (Method::GET, ["function", f]) => Self::GetFunction(own(f)),
+            (Method::DELETE, ["function", f]) => Self::DeleteFunction(own(f)),
             (Method::PUT, ["playbackConfiguration"]) => Self::PutPlaybackConfiguration,
             (Method::GET, ["playbackConfiguration", n]) => Self::GetPlaybackConfiguration(own(n)),
             (Method::DELETE, ["playbackConfiguration", n]) => Self::DeletePlaybackConfiguration(own(n)),
@@ -176,6 +214,22 @@ impl Op {
             Self::CreateProgram(..) => "CreateProgram",
             Self::DescribeProgram(..) => "DescribeProgram",
             Self::DeleteProgram(..) => "DeleteProgram",
+            Self::UpdateProgram(..) => "UpdateProgram",
+            Self::ConfigureLogsForChannel => "ConfigureLogsForChannel",
+            Self::CreateLiveSource(..) => "CreateLiveSource",
+            Self::DescribeLiveSource(..) => "DescribeLiveSource",
+            Self::UpdateLiveSource(..) => "UpdateLiveSource",
+            Self::DeleteLiveSource(..) => "DeleteLiveSource",
+            Self::ListLiveSources(_) => "ListLiveSources",
+            Self::ConfigureLogsForPlaybackConfiguration => "ConfigureLogsForPlaybackConfiguration",
+            Self::CreatePrefetchSchedule(..) => "CreatePrefetchSchedule",
+            Self::GetPrefetchSchedule(..) => "GetPrefetchSchedule",
+            Self::DeletePrefetchSchedule(..) => "DeletePrefetchSchedule",
+            Self::ListPrefetchSchedules(_) => "ListPrefetchSchedules",
+            Self::PutFunction(_) => "PutFunction",
+            Self::GetFunction(_) => "GetFunction",
+            Self::DeleteFunction(_) => "DeleteFunction",
+            Self::ListFunctions => "ListFunctions",
             Self::CreateSourceLocation(_) => "CreateSourceLocation",
             Self::DescribeSourceLocation(_) => "DescribeSourceLocation",
             Self::UpdateSourceLocation(_) => "UpdateSourceLocation",
@@ -215,6 +269,12 @@ impl Op {
                 | Self::ListPlaybackConfigurations
                 | Self::ListTagsForResource(_)
                 | Self::ListAlerts
+                | Self::DescribeLiveSource(..)
+                | Self::ListLiveSources(_)
+                | Self::GetPrefetchSchedule(..)
+                | Self::ListPrefetchSchedules(_)
+                | Self::GetFunction(_)
+                | Self::ListFunctions
         )
     }
 }
@@ -371,6 +431,16 @@ mod tests {
             (Method::DELETE, "/playbackConfiguration/x", "DeletePlaybackConfiguration"),
             (Method::GET, "/playbackConfigurations", "ListPlaybackConfigurations"),
             (Method::GET, "/alerts", "ListAlerts"),
+            (Method::PUT, "/channel/c1/program/p1", "UpdateProgram"),
+            (Method::PUT, "/configureLogs/channel", "ConfigureLogsForChannel"),
+            (Method::PUT, "/configureLogs/playbackConfiguration", "ConfigureLogsForPlaybackConfiguration"),
+            (Method::POST, "/sourceLocation/s/liveSource/l", "CreateLiveSource"),
+            (Method::GET, "/sourceLocation/s/liveSources", "ListLiveSources"),
+            (Method::POST, "/prefetchSchedule/pc/p", "CreatePrefetchSchedule"),
+            (Method::POST, "/prefetchSchedule/pc", "ListPrefetchSchedules"),
+            (Method::DELETE, "/prefetchSchedule/pc/p", "DeletePrefetchSchedule"),
+            (Method::PUT, "/function/f", "PutFunction"),
+            (Method::GET, "/functions", "ListFunctions"),
             (Method::GET, "/tags/arn%3Aaws%3Amediatailor%3Aus-east-1%3A1%3AvodSource%2Fs%2Fv", "ListTagsForResource"),
         ];
         for (method, path, name) in cases {

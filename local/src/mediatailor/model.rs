@@ -33,6 +33,78 @@ pub struct HlsPlaylistSettings {
     /// 30 to 3600.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest_window_seconds: Option<i64>,
+    /// Ad markers: `DATERANGE` and/or `SCTE35_ENHANCED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad_markup_type: Option<Vec<String>>,
+}
+
+/// Time-shifted viewing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct TimeShiftConfiguration {
+    /// 0 to 21600 seconds (required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_time_delay_seconds: Option<i64>,
+}
+
+/// A channel's log configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogConfigurationForChannel {
+    /// `AS_RUN` when as-run logs are on.
+    #[serde(default)]
+    pub log_types: Vec<String>,
+}
+
+/// Which part of a VOD source a program plays.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ClipRange {
+    /// Where the clip ends, from the source's start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_offset_millis: Option<i64>,
+    /// Where the clip starts, from the source's start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_offset_millis: Option<i64>,
+}
+
+/// Media played instead of a program's own for one audience.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct AlternateMedia {
+    /// Its ad breaks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad_breaks: Option<Vec<AdBreak>>,
+    /// Which part of the VOD source plays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clip_range: Option<ClipRange>,
+    /// How long it plays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_millis: Option<i64>,
+    /// A live source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_source_name: Option<String>,
+    /// When it starts, epoch milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_start_time_millis: Option<i64>,
+    /// Its source location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_location_name: Option<String>,
+    /// A VOD source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vod_source_name: Option<String>,
+}
+
+/// An audience and the media it sees.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct AudienceMedia {
+    /// The media.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternate_media: Option<Vec<AlternateMedia>>,
+    /// One of the channel's audiences.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
 
 /// A channel output as requested.
@@ -75,21 +147,35 @@ pub struct ResponseOutputItem {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct CreateChannelBody {
+    /// Audiences, for audience media.
+    pub audiences: Option<Vec<String>>,
+    /// What plays in the gaps of a LINEAR channel.
+    pub filler_slate: Option<SlateSource>,
     /// Outputs (required).
     pub outputs: Option<Vec<RequestOutputItem>>,
-    /// `LOOP` (required; the seed's only value).
+    /// `LINEAR` or `LOOP` (required).
     pub playback_mode: Option<String>,
     /// Tags.
     #[serde(rename = "tags")]
     pub tags: Option<Tags>,
+    /// `BASIC` (the default) or `STANDARD`.
+    pub tier: Option<String>,
+    /// Time-shifted viewing.
+    pub time_shift_configuration: Option<TimeShiftConfiguration>,
 }
 
 /// `UpdateChannel` body.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct UpdateChannelBody {
+    /// Audiences.
+    pub audiences: Option<Vec<String>>,
+    /// Filler slate (LINEAR channels).
+    pub filler_slate: Option<SlateSource>,
     /// Outputs (required).
     pub outputs: Option<Vec<RequestOutputItem>>,
+    /// Time-shifted viewing.
+    pub time_shift_configuration: Option<TimeShiftConfiguration>,
 }
 
 /// A channel.
@@ -98,6 +184,15 @@ pub struct UpdateChannelBody {
 pub struct Channel {
     /// ARN.
     pub arn: String,
+    /// Audiences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audiences: Vec<String>,
+    /// Filler slate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filler_slate: Option<SlateSource>,
+    /// Log configuration (as-run logs).
+    #[serde(default)]
+    pub log_configuration: LogConfigurationForChannel,
     /// Name.
     pub channel_name: String,
     /// `RUNNING` or `STOPPED`.
@@ -108,11 +203,22 @@ pub struct Channel {
     pub last_modified_time: f64,
     /// Outputs.
     pub outputs: Vec<ResponseOutputItem>,
-    /// `LOOP`.
+    /// `LINEAR` or `LOOP`.
     pub playback_mode: String,
     /// Tags.
     #[serde(rename = "tags", default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: Tags,
+    /// `BASIC` or `STANDARD`.
+    #[serde(default = "basic")]
+    pub tier: String,
+    /// Time-shifted viewing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_shift_configuration: Option<TimeShiftConfiguration>,
+}
+
+/// Channels saved before tiers existed are BASIC, the service's default.
+fn basic() -> String {
+    "BASIC".into()
 }
 
 /// Secrets Manager access token settings.
@@ -161,9 +267,23 @@ pub struct SourceLocationBody {
     pub default_segment_delivery_configuration: Option<BaseUrlConfiguration>,
     /// The origin (required).
     pub http_configuration: Option<BaseUrlConfiguration>,
+    /// Named segment delivery servers.
+    pub segment_delivery_configurations: Option<Vec<SegmentDeliveryConfiguration>>,
     /// Tags (create only).
     #[serde(rename = "tags")]
     pub tags: Option<Tags>,
+}
+
+/// A named segment delivery server of a source location.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct SegmentDeliveryConfiguration {
+    /// Its base URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Its name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// A source location.
@@ -184,6 +304,9 @@ pub struct SourceLocation {
     pub http_configuration: BaseUrlConfiguration,
     /// Last changed.
     pub last_modified_time: f64,
+    /// Named segment delivery servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment_delivery_configurations: Option<Vec<SegmentDeliveryConfiguration>>,
     /// Name.
     pub source_location_name: String,
     /// Tags.
@@ -238,6 +361,27 @@ pub struct VodSource {
     pub vod_source_name: String,
 }
 
+/// A live source: a live stream's packages in a source location.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LiveSource {
+    /// ARN.
+    pub arn: String,
+    /// Created.
+    pub creation_time: f64,
+    /// Packages.
+    pub http_package_configurations: Vec<HttpPackageConfiguration>,
+    /// Last changed.
+    pub last_modified_time: f64,
+    /// Name.
+    pub live_source_name: String,
+    /// Its source location.
+    pub source_location_name: String,
+    /// Tags.
+    #[serde(rename = "tags", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: Tags,
+}
+
 /// A slate: a VOD source in a source location.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -272,7 +416,10 @@ pub struct SpliceInsertMessage {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct AdBreak {
-    /// `SPLICE_INSERT`.
+    /// Key-value metadata passed with the break.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad_break_metadata: Option<Vec<KeyValuePair>>,
+    /// `SPLICE_INSERT` or `TIME_SIGNAL`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_type: Option<String>,
     /// Offset from the program's start (required).
@@ -284,19 +431,79 @@ pub struct AdBreak {
     /// SCTE-35 values.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub splice_insert_message: Option<SpliceInsertMessage>,
+    /// SCTE-35 time_signal() values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_signal_message: Option<TimeSignalMessage>,
+}
+
+/// A key and its value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct KeyValuePair {
+    /// The key (required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The value (required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// SCTE-35 time_signal() with its segmentation descriptors.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct TimeSignalMessage {
+    /// The descriptors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segmentation_descriptors: Option<Vec<SegmentationDescriptor>>,
+}
+
+/// One SCTE-35 segmentation_descriptor.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct SegmentationDescriptor {
+    /// segment_num.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment_num: Option<i64>,
+    /// segmentation_event_id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segmentation_event_id: Option<i64>,
+    /// segmentation_type_id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segmentation_type_id: Option<i64>,
+    /// segmentation_upid, as hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segmentation_upid: Option<String>,
+    /// segmentation_upid_type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segmentation_upid_type: Option<i64>,
+    /// segments_expected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments_expected: Option<i64>,
+    /// sub_segment_num.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_segment_num: Option<i64>,
+    /// sub_segments_expected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_segments_expected: Option<i64>,
 }
 
 /// Where a program goes in the play order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct Transition {
+    /// How long a live program plays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_millis: Option<i64>,
     /// `BEFORE_PROGRAM` or `AFTER_PROGRAM` (required).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relative_position: Option<String>,
     /// The neighbour program.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relative_program: Option<String>,
-    /// `RELATIVE` (required).
+    /// When an ABSOLUTE program starts, epoch milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_start_time_millis: Option<i64>,
+    /// `RELATIVE` or `ABSOLUTE` (required).
     #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
 }
@@ -305,9 +512,49 @@ pub struct Transition {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct ScheduleConfiguration {
+    /// Which part of the VOD source plays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clip_range: Option<ClipRange>,
     /// The transition (required).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transition: Option<Transition>,
+}
+
+/// UpdateProgram's transition: only an ABSOLUTE program's start and a live program's length
+/// can change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct UpdateProgramTransition {
+    /// How long a live program plays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_millis: Option<i64>,
+    /// When an ABSOLUTE program starts, epoch milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_start_time_millis: Option<i64>,
+}
+
+/// UpdateProgram's schedule configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct UpdateProgramScheduleConfiguration {
+    /// Which part of the VOD source plays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clip_range: Option<ClipRange>,
+    /// The transition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transition: Option<UpdateProgramTransition>,
+}
+
+/// `UpdateProgram` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct UpdateProgramBody {
+    /// Ad breaks (replace the program's).
+    pub ad_breaks: Option<Vec<AdBreak>>,
+    /// Audience media (replace the program's).
+    pub audience_media: Option<Vec<AudienceMedia>>,
+    /// Schedule (required).
+    pub schedule_configuration: Option<UpdateProgramScheduleConfiguration>,
 }
 
 /// `CreateProgram` body.
@@ -316,11 +563,18 @@ pub struct ScheduleConfiguration {
 pub struct CreateProgramBody {
     /// Ad breaks.
     pub ad_breaks: Option<Vec<AdBreak>>,
+    /// Media per audience.
+    pub audience_media: Option<Vec<AudienceMedia>>,
+    /// Live source (instead of a VOD source).
+    pub live_source_name: Option<String>,
     /// Schedule (required).
     pub schedule_configuration: Option<ScheduleConfiguration>,
     /// Source location (required).
     pub source_location_name: Option<String>,
-    /// VOD source (required).
+    /// Tags.
+    #[serde(rename = "tags")]
+    pub tags: Option<Tags>,
+    /// VOD source (or a live source).
     pub vod_source_name: Option<String>,
 }
 
@@ -333,15 +587,34 @@ pub struct Program {
     pub ad_breaks: Vec<AdBreak>,
     /// ARN.
     pub arn: String,
+    /// Media per audience.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audience_media: Vec<AudienceMedia>,
     /// Its channel.
     pub channel_name: String,
+    /// Which part of the VOD source plays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip_range: Option<ClipRange>,
     /// Created.
     pub creation_time: f64,
+    /// How long it plays (a live program's length, or the VOD source's clip).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_millis: Option<i64>,
+    /// Live source, for a live program.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_source_name: Option<String>,
     /// Name.
     pub program_name: String,
+    /// When it is scheduled to start (ABSOLUTE programs), epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_start_time: Option<f64>,
     /// Source location.
     pub source_location_name: String,
-    /// VOD source.
+    /// Tags.
+    #[serde(rename = "tags", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: Tags,
+    /// VOD source (empty for a live program).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub vod_source_name: String,
 }
 
@@ -371,16 +644,25 @@ pub struct ScheduleEntry {
     pub approximate_start_time: f64,
     /// The program's ARN.
     pub arn: String,
+    /// Audiences of the program's audience media.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub audiences: Vec<String>,
     /// The channel.
     pub channel_name: String,
+    /// Live source, for a live program.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_source_name: Option<String>,
     /// The program.
     pub program_name: String,
     /// Its ad breaks.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub schedule_ad_breaks: Vec<ScheduleAdBreak>,
+    /// `PROGRAM`, `FILLER_SLATE` or `ALTERNATE_MEDIA`.
+    pub schedule_entry_type: String,
     /// Source location.
     pub source_location_name: String,
-    /// VOD source.
+    /// VOD source (none for a live program).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub vod_source_name: String,
 }
 

@@ -1,22 +1,27 @@
-//! The `PutPlaybackConfiguration` request and its validation, as the seed API states it: the
+//! The `PutPlaybackConfiguration` request and its validation, as the seed API states it (and
+//! the members the current model adds, checked against their shapes): the
 //! emulator's own reading of the service, answering a violation with the 400 MediaTailor sends.
 //! Unknown members are refused by name, so a typo is never dropped silently.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::names;
 use super::validate::{
     FieldError, MAX_ADS_URL_LEN, MAX_URL_LEN, MAX_VIDEO_CONTENT_SOURCE_URL_LEN, check_enum, check_hh_mm_ss,
     check_range, check_tags, check_url,
 };
+use super::{names, shape, shapes_playback};
 
 /// Avail (ad) suppression.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct AvailSuppression {
-    /// `OFF` or `BEHIND_LIVE_EDGE`.
+    /// `FULL_AVAIL_ONLY` or `PARTIAL_AVAIL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fill_policy: Option<String>,
+    /// `OFF`, `BEHIND_LIVE_EDGE` or `AFTER_LIVE_EDGE`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
     /// A live edge offset as `HH:MM:SS`.
@@ -64,6 +69,9 @@ pub struct DashConfigurationForPut {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct LivePreRollConfiguration {
+    /// How the pre-roll ad decision server's VAST response is sequenced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad_decision_server_configuration: Option<Value>,
     /// The pre-roll ad decision server URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ad_decision_server_url: Option<String>,
@@ -94,6 +102,30 @@ pub struct ManifestProcessingRules {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct PutPlaybackConfiguration {
+    /// Ad conditioning (transcoding of streaming media files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad_conditioning_configuration: Option<Value>,
+    /// How MediaTailor calls the ad decision server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad_decision_server_configuration: Option<Value>,
+    /// Ads personalization concurrency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ads_personalization_concurrency: Option<Value>,
+    /// Ads personalization timeouts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ads_personalization_timeouts: Option<Value>,
+    /// Client-side beaconing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beaconing_configuration: Option<Value>,
+    /// Monetization functions by event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function_mapping: Option<Value>,
+    /// `STITCHED_ONLY` or `PLAYER_SELECT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insertion_mode: Option<String>,
+    /// Yield optimization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yield_optimization_configuration: Option<Value>,
     /// The ad decision server URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ad_decision_server_url: Option<String>,
@@ -159,11 +191,42 @@ impl PutPlaybackConfiguration {
         if let Some(seconds) = self.personalization_threshold_seconds {
             check_range("PersonalizationThresholdSeconds", seconds, 1, i64::from(i32::MAX))?;
         }
+        self.check_newer_members()?;
         if self.transcode_profile_name.as_deref().is_some_and(|p| p.trim().is_empty()) {
             return Err(FieldError::new("TranscodeProfileName", "must not be empty when given"));
         }
         match &self.tags {
             Some(tags) => check_tags("Tags", tags),
+            None => Ok(()),
+        }
+    }
+
+    /// The members the current model added to the seed's, against their shapes.
+    fn check_newer_members(&self) -> Result<(), FieldError> {
+        let members = [
+            ("AdConditioningConfiguration", &self.ad_conditioning_configuration, &shapes_playback::AD_CONDITIONING),
+            (
+                "AdDecisionServerConfiguration",
+                &self.ad_decision_server_configuration,
+                &shapes_playback::AD_DECISION_SERVER,
+            ),
+            ("AdsPersonalizationConcurrency", &self.ads_personalization_concurrency, &shapes_playback::ADS_CONCURRENCY),
+            ("AdsPersonalizationTimeouts", &self.ads_personalization_timeouts, &shapes_playback::ADS_TIMEOUTS),
+            ("BeaconingConfiguration", &self.beaconing_configuration, &shapes_playback::BEACONING),
+            ("FunctionMapping", &self.function_mapping, &shapes_playback::FUNCTION_MAPPING),
+            (
+                "YieldOptimizationConfiguration",
+                &self.yield_optimization_configuration,
+                &shapes_playback::YIELD_OPTIMIZATION,
+            ),
+        ];
+        for (member, value, shape) in members {
+            if let Some(value) = value {
+                shape::check(member, value, shape)?;
+            }
+        }
+        match &self.insertion_mode {
+            Some(mode) => check_enum("InsertionMode", mode, &["STITCHED_ONLY", "PLAYER_SELECT"]),
             None => Ok(()),
         }
     }
@@ -197,7 +260,10 @@ impl PutPlaybackConfiguration {
 impl AvailSuppression {
     fn check(&self) -> Result<(), FieldError> {
         if let Some(mode) = &self.mode {
-            check_enum("AvailSuppression.Mode", mode, &["OFF", "BEHIND_LIVE_EDGE"])?;
+            check_enum("AvailSuppression.Mode", mode, &["OFF", "BEHIND_LIVE_EDGE", "AFTER_LIVE_EDGE"])?;
+        }
+        if let Some(policy) = &self.fill_policy {
+            check_enum("AvailSuppression.FillPolicy", policy, &["FULL_AVAIL_ONLY", "PARTIAL_AVAIL"])?;
         }
         match &self.value {
             Some(value) => check_hh_mm_ss("AvailSuppression.Value", value),
@@ -222,6 +288,13 @@ impl LivePreRollConfiguration {
     fn check(&self) -> Result<(), FieldError> {
         if let Some(url) = &self.ad_decision_server_url {
             check_url("LivePreRollConfiguration.AdDecisionServerUrl", url, MAX_ADS_URL_LEN)?;
+        }
+        if let Some(config) = &self.ad_decision_server_configuration {
+            shape::check(
+                "LivePreRollConfiguration.AdDecisionServerConfiguration",
+                config,
+                &shapes_playback::PRE_ROLL_AD_DECISION_SERVER,
+            )?;
         }
         match self.max_duration_seconds {
             Some(seconds) => {

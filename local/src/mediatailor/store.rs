@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::playback_configuration::PutPlaybackConfiguration;
 use serde::{Deserialize, Serialize};
 
-use super::model::{Alert, Channel, Program, SourceLocation, Transition, VodSource};
+use super::model::{Alert, Channel, LiveSource, Program, SourceLocation, Transition, VodSource};
 
 /// A channel with what hangs off it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -40,6 +40,9 @@ pub struct PlaybackConfigurationRecord {
     pub config: PutPlaybackConfiguration,
     /// Its ARN.
     pub arn: String,
+    /// Its log configuration (ConfigureLogsForPlaybackConfiguration), as answered.
+    #[serde(default)]
+    pub log_configuration: Option<serde_json::Value>,
 }
 
 /// Everything the emulator holds. Serialised whole to the state file.
@@ -52,8 +55,14 @@ pub struct Store {
     pub source_locations: BTreeMap<String, SourceLocation>,
     /// VOD sources by source location, then name.
     pub vod_sources: BTreeMap<String, BTreeMap<String, VodSource>>,
+    /// Live sources by source location, then name.
+    pub live_sources: BTreeMap<String, BTreeMap<String, LiveSource>>,
     /// Playback configurations by name.
     pub playback_configurations: BTreeMap<String, PlaybackConfigurationRecord>,
+    /// Prefetch schedules by playback configuration, then name, as answered.
+    pub prefetch_schedules: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
+    /// Monetization functions by id, as answered.
+    pub functions: BTreeMap<String, serde_json::Value>,
     /// Alerts added through `POST /_local/alerts`.
     pub injected_alerts: Vec<Alert>,
     /// When each computed alert was first seen, by `arn|code|message`, so its

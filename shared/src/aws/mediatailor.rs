@@ -1,5 +1,5 @@
 //! MediaTailor calls shared by functions: VOD sources and their package configurations, source
-//! locations.
+//! locations, a channel's schedule (every page).
 
 use std::collections::BTreeMap;
 
@@ -124,6 +124,87 @@ pub async fn describe_source_location(client: &Client, name: &str) -> Result<Opt
             base_url: out.http_configuration().map(|h| h.base_url().to_owned()).unwrap_or_default(),
         })),
         Err(e) => not_found_as_none(AwsCallError::from_sdk("DescribeSourceLocation", &e)),
+    }
+}
+
+/// What an entry of `GetChannelSchedule` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum ScheduleEntryKind {
+    /// A program (or no `ScheduleEntryType` at all, as older answers and LOOP channels give).
+    Program,
+    /// The channel's filler slate, playing where no program is scheduled (LINEAR channels).
+    FillerSlate,
+    /// Alternate media, or a type newer than this crate: still airtime of the channel.
+    Other,
+}
+
+/// One entry of a channel's schedule, as plain data.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScheduleEntry {
+    /// The program's name (empty for a filler slate entry).
+    pub program_name: String,
+    /// The program's ARN (empty when MediaTailor gives none).
+    pub arn: String,
+    /// Its source location.
+    pub source_location_name: String,
+    /// Its VOD source, when it plays one (not a live source).
+    pub vod_source_name: Option<String>,
+    /// Approximate start, milliseconds since the Unix epoch; `None` when MediaTailor gives none.
+    pub start_ms: Option<i64>,
+    /// Approximate duration (content and ad breaks), in milliseconds.
+    pub duration_ms: u64,
+    /// Program or filler slate.
+    pub kind: ScheduleEntryKind,
+}
+
+/// `GetChannelSchedule`, every page, `duration_minutes` ahead, each call paced by `limiter`;
+/// `None` when the channel does not exist.
+///
+/// Used by channel-guide; program-scheduler reads the same call with its own mapping.
+pub async fn channel_schedule(
+    client: &Client,
+    limiter: &crate::rate::RateLimiter,
+    channel: &str,
+    duration_minutes: u64,
+) -> Result<Option<Vec<ScheduleEntry>>, AwsCallError> {
+    let read = crate::pages::all_pages(limiter, |token| async move {
+        let page = client
+            .get_channel_schedule()
+            .channel_name(channel)
+            .duration_minutes(duration_minutes.to_string())
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("GetChannelSchedule", &e))?;
+        let entries = page.items().iter().map(schedule_entry).collect();
+        Ok((entries, page.next_token().map(str::to_owned)))
+    })
+    .await;
+    match read {
+        Ok(entries) => Ok(Some(entries)),
+        Err(err) => not_found_as_none(err),
+    }
+}
+
+fn schedule_entry(entry: &aws_sdk_mediatailor::types::ScheduleEntry) -> ScheduleEntry {
+    use aws_sdk_mediatailor::types::ScheduleEntryType;
+    let kind = match entry.schedule_entry_type() {
+        None | Some(ScheduleEntryType::Program) => ScheduleEntryKind::Program,
+        Some(ScheduleEntryType::FillerSlate) => ScheduleEntryKind::FillerSlate,
+        Some(_) => ScheduleEntryKind::Other,
+    };
+    ScheduleEntry {
+        program_name: entry.program_name().to_owned(),
+        arn: entry.arn().to_owned(),
+        source_location_name: entry.source_location_name().to_owned(),
+        vod_source_name: entry.vod_source_name().map(str::to_owned),
+        start_ms: entry
+            .approximate_start_time()
+            .map(|t| t.secs().saturating_mul(1000).saturating_add(i64::from(t.subsec_nanos() / 1_000_000))),
+        duration_ms: u64::try_from(entry.approximate_duration_seconds().unwrap_or_default())
+            .unwrap_or_default()
+            .saturating_mul(1000),
+        kind,
     }
 }
 

@@ -1,4 +1,4 @@
-//! S3 reads shared by functions: an object, or its first bytes.
+//! S3 reads shared by functions: an object, or its first bytes; a page of a listing.
 
 use aws_sdk_s3::Client;
 
@@ -65,6 +65,96 @@ pub async fn get_object(client: &Client, bucket: &str, key: &str, part: Part) ->
     let etag = output.e_tag().map(|e| e.trim_matches('"').to_owned());
     let body = output.body.collect().await.map_err(|e| super::body_error("GetObject", e))?.into_bytes().to_vec();
     Ok(Some(Object { body, length, etag }))
+}
+
+/// One object of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The key.
+    pub key: String,
+    /// The size in bytes.
+    pub size: u64,
+    /// The ETag, without its quotes, when S3 gave one.
+    pub etag: Option<String>,
+    /// When it was last modified (as S3 reports it), when given.
+    pub last_modified: Option<String>,
+}
+
+/// One page of `ListObjectsV2`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPage {
+    /// The objects of the page, in key order.
+    pub objects: Vec<Listed>,
+    /// The token of the next page; `None` on the last one.
+    pub next_token: Option<String>,
+}
+
+/// `ListObjectsV2` of one page: keys under `prefix`, after `start_after` (or from `token`, the
+/// previous page's `next_token`), at most `max_keys`. `None` when the bucket does not exist.
+pub async fn list_objects(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    start_after: Option<&str>,
+    token: Option<&str>,
+    max_keys: i32,
+) -> Result<Option<ListPage>, AwsCallError> {
+    let mut request = client.list_objects_v2().bucket(bucket).max_keys(max_keys);
+    if !prefix.is_empty() {
+        request = request.prefix(prefix);
+    }
+    if let Some(start_after) = start_after.filter(|s| !s.is_empty()) {
+        request = request.start_after(start_after);
+    }
+    if let Some(token) = token {
+        request = request.continuation_token(token);
+    }
+    let output = match request.send().await {
+        Ok(output) => output,
+        Err(e) => {
+            let err = AwsCallError::from_sdk("ListObjectsV2", &e);
+            return if err.class == ErrorClass::NotFound { Ok(None) } else { Err(err) };
+        }
+    };
+    let objects = output
+        .contents()
+        .iter()
+        .filter_map(|object| {
+            Some(Listed {
+                key: object.key()?.to_owned(),
+                size: object.size().and_then(|n| u64::try_from(n).ok()).unwrap_or_default(),
+                etag: object.e_tag().map(|e| e.trim_matches('"').to_owned()),
+                last_modified: object.last_modified().map(ToString::to_string),
+            })
+        })
+        .collect();
+    let truncated = output.is_truncated().unwrap_or(false);
+    let next_token = output.next_continuation_token().filter(|t| truncated && !t.is_empty()).map(str::to_owned);
+    Ok(Some(ListPage { objects, next_token }))
+}
+
+/// `PutObject` of `body`, whole, in one call (so a reader sees the old object or the new one,
+/// never a mix); answers the new ETag without its quotes, when S3 gives one.
+///
+/// A failure leaves the previous object as it was. Any function that publishes a file (a
+/// guide, a report) can use it.
+pub async fn put_object(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    body: Vec<u8>,
+    content_type: &str,
+) -> Result<Option<String>, AwsCallError> {
+    let output = client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .content_type(content_type)
+        .body(aws_sdk_s3::primitives::ByteStream::from(body))
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("PutObject", &e))?;
+    Ok(output.e_tag().map(|e| e.trim_matches('"').to_owned()))
 }
 
 /// The object's whole length: a range answer's `Content-Range: bytes a-b/TOTAL`, else the

@@ -4,7 +4,9 @@
 
 mod alerts;
 mod channels;
+mod functions;
 mod playback_configurations;
+mod prefetch;
 mod programs;
 mod schedule;
 mod source_locations;
@@ -63,6 +65,8 @@ pub(crate) fn execute(call: Call<'_, '_>, op: &Op) -> Result<Answer, ApiError> {
         Op::CreateProgram(c, p) => programs::create(call, c, p),
         Op::DescribeProgram(c, p) => programs::describe(call, c, p),
         Op::DeleteProgram(c, p) => programs::delete(call, c, p),
+        Op::UpdateProgram(c, p) => programs::update(call, c, p),
+        Op::ConfigureLogsForChannel => channels::configure_logs(call),
         Op::CreateSourceLocation(l) => source_locations::create(call, l),
         Op::DescribeSourceLocation(l) => source_locations::describe(call, l),
         Op::UpdateSourceLocation(l) => source_locations::update(call, l),
@@ -73,14 +77,28 @@ pub(crate) fn execute(call: Call<'_, '_>, op: &Op) -> Result<Answer, ApiError> {
         Op::UpdateVodSource(l, v) => source_locations::update_vod(call, l, v),
         Op::DeleteVodSource(l, v) => source_locations::delete_vod(call, l, v),
         Op::ListVodSources(l) => source_locations::list_vod(call, l),
+        Op::CreateLiveSource(l, v) => source_locations::create_live(call, l, v),
+        Op::DescribeLiveSource(l, v) => source_locations::describe_live(call, l, v),
+        Op::UpdateLiveSource(l, v) => source_locations::update_live(call, l, v),
+        Op::DeleteLiveSource(l, v) => source_locations::delete_live(call, l, v),
+        Op::ListLiveSources(l) => source_locations::list_live(call, l),
         Op::PutPlaybackConfiguration => playback_configurations::put(call),
         Op::GetPlaybackConfiguration(n) => playback_configurations::get(call, n),
         Op::DeletePlaybackConfiguration(n) => playback_configurations::delete(call, n),
         Op::ListPlaybackConfigurations => playback_configurations::list(call),
+        Op::ConfigureLogsForPlaybackConfiguration => playback_configurations::configure_logs(call),
+        Op::CreatePrefetchSchedule(c, n) => prefetch::create(call, c, n),
+        Op::GetPrefetchSchedule(c, n) => prefetch::get(call, c, n),
+        Op::DeletePrefetchSchedule(c, n) => prefetch::delete(call, c, n),
+        Op::ListPrefetchSchedules(c) => prefetch::list(call, c),
         Op::ListAlerts => alerts::list(call),
         Op::TagResource(arn) => tags::tag(call, arn),
         Op::UntagResource(arn) => tags::untag(call, arn),
         Op::ListTagsForResource(arn) => tags::list(call, arn),
+        Op::PutFunction(f) => functions::put(call, f),
+        Op::GetFunction(f) => functions::get(call, f),
+        Op::DeleteFunction(f) => functions::delete(call, f),
+        Op::ListFunctions => functions::list(call),
     }
 }
 

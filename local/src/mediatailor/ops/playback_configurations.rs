@@ -4,7 +4,10 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::super::playback_configuration::PutPlaybackConfiguration;
+use super::super::shapes_playback;
 use super::super::store::PlaybackConfigurationRecord;
+use super::super::validate::check_range;
+use super::prefetch::object_body;
 use super::{Call, Context, page, parse_body, to_value};
 use crate::mediatailor::{Answer, ApiError};
 
@@ -21,7 +24,10 @@ pub(super) fn put(call: Call<'_, '_>) -> Result<Answer, ApiError> {
     if config.tags.is_none() {
         config.tags = previous.and_then(|p| p.config.tags.clone());
     }
-    let record = PlaybackConfigurationRecord { config, arn: call.ctx.arn(&format!("playbackConfiguration/{name}")) };
+    // The log configuration has its own operation; a put keeps it.
+    let log_configuration = previous.and_then(|p| p.log_configuration.clone());
+    let arn = call.ctx.arn(&format!("playbackConfiguration/{name}"));
+    let record = PlaybackConfigurationRecord { config, arn, log_configuration };
     let answer = view(call.ctx, &record)?;
     call.store.playback_configurations.insert(name, record);
     Ok(Answer::ok(answer))
@@ -34,6 +40,8 @@ pub(super) fn get(call: Call<'_, '_>, name: &str) -> Result<Answer, ApiError> {
 
 pub(super) fn delete(call: Call<'_, '_>, name: &str) -> Result<Answer, ApiError> {
     call.store.playback_configurations.remove(name).ok_or_else(|| not_found(name))?;
+    // Its prefetch schedules go with it.
+    call.store.prefetch_schedules.remove(name);
     Ok(Answer::empty(StatusCode::NO_CONTENT))
 }
 
@@ -62,6 +70,9 @@ fn view(ctx: &Context<'_>, record: &PlaybackConfigurationRecord) -> Result<Value
     view["DashConfiguration"] = dash;
     view["HlsConfiguration"] = json!({ "ManifestEndpointPrefix": format!("{base}/v1/master/{account}/{name}/") });
     view["PlaybackConfigurationArn"] = json!(record.arn);
+    if let Some(logs) = &record.log_configuration {
+        view["LogConfiguration"] = logs.clone();
+    }
     view["PlaybackEndpointPrefix"] = json!(base);
     view["SessionInitializationEndpointPrefix"] = json!(format!("{base}/v1/session/{account}/{name}/"));
     if view.get("tags").is_some_and(|t| t.as_object().is_some_and(serde_json::Map::is_empty))
@@ -70,4 +81,19 @@ fn view(ctx: &Context<'_>, record: &PlaybackConfigurationRecord) -> Result<Value
         map.remove("tags");
     }
     Ok(view)
+}
+
+/// ConfigureLogsForPlaybackConfiguration: PercentEnabled 0 to 100 and the logging strategies
+/// and event filters, stored and echoed (in the answer and in GetPlaybackConfiguration's
+/// LogConfiguration); the emulator writes no logs.
+pub(super) fn configure_logs(call: Call<'_, '_>) -> Result<Answer, ApiError> {
+    let map = object_body(call.body, shapes_playback::CONFIGURE_LOGS)?;
+    let name = map.get("PlaybackConfigurationName").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let percent = map.get("PercentEnabled").and_then(Value::as_i64).unwrap_or_default();
+    check_range("PercentEnabled", percent, 0, 100)?;
+    let record = call.store.playback_configurations.get_mut(&name).ok_or_else(|| not_found(&name))?;
+    let mut logs = map.clone();
+    logs.remove("PlaybackConfigurationName");
+    record.log_configuration = Some(Value::Object(logs));
+    Ok(Answer::ok(Value::Object(map)))
 }

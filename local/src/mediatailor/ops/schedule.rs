@@ -18,7 +18,12 @@ pub(super) fn get(call: Call<'_, '_>, name: &str) -> Result<Answer, ApiError> {
             }
         },
     };
-    let entries = schedule::compute(call.ctx, call.store, record, duration_minutes);
+    if let Some(audience) = query_value(call.query, "audience").filter(|a| !a.is_empty())
+        && !record.channel.audiences.iter().any(|a| a == audience)
+    {
+        return Err(ApiError::bad_request(format!("Audience: {audience:?} is not an audience of channel {name}")));
+    }
+    let entries = schedule::entries(call.store, call.ctx.media, record, call.ctx.now, duration_minutes);
     let keyed = entries.into_iter().enumerate().map(|(i, e)| (format!("{i:08}"), e));
     page(keyed, call.query, 100)
 }

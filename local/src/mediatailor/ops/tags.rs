@@ -58,13 +58,25 @@ fn tags_mut<'s>(ctx: &Context<'_>, store: &'s mut Store, arn: &str) -> Result<&'
         ["vodSource", location, name] => {
             store.vod_sources.get_mut(*location).and_then(|m| m.get_mut(*name)).map(|v| &mut v.tags).ok_or_else(missing)
         }
+        ["liveSource", location, name] => store
+            .live_sources
+            .get_mut(*location)
+            .and_then(|m| m.get_mut(*name))
+            .map(|v| &mut v.tags)
+            .ok_or_else(missing),
+        ["program", channel, name] => store
+            .channels
+            .get_mut(*channel)
+            .and_then(|c| c.programs.get_mut(*name))
+            .map(|p| &mut p.program.tags)
+            .ok_or_else(missing),
         ["playbackConfiguration", name] => store
             .playback_configurations
             .get_mut(*name)
             .map(|p| p.config.tags.get_or_insert_with(Tags::new))
             .ok_or_else(missing),
         _ => Err(ApiError::bad_request(format!(
-            "ResourceArn {arn:?} names no taggable resource (channel, sourceLocation, vodSource, playbackConfiguration)"
+            "ResourceArn {arn:?} names no taggable resource (channel, program, sourceLocation, vodSource, liveSource, playbackConfiguration)"
         ))),
     }
 }
