@@ -46,7 +46,9 @@ fn ingest(payload: &Value) {
 fn schedule(detail: &Value) {
     let Ok(parsed) = Detail::parse(detail) else { return };
     assert_eq!(Detail::parse(detail).as_ref(), Ok(&parsed));
-    if let Ok(run) = settings().resolve(parsed) {
+    // CHANNEL_NAME is set, so a resolved run is always one channel's.
+    if let Ok(target) = settings().resolve(parsed) {
+        let Some(run) = target.channel() else { panic!("CHANNEL_NAME is set: the run must be one channel's") };
         assert!((1..=program_scheduler::settings::MAX_HORIZON_MINUTES).contains(&run.horizon_minutes));
         assert!(run.max_programs >= 1);
         if let Some(group) = &run.source_group {
