@@ -47,8 +47,8 @@ answer=$(invoke vod-source-ingest events/vod-source-ingest/sqs-batch.json \
   "SOURCE_LOCATION_NAME=smoke-media,AUTO_CREATE_SOURCE_LOCATION=true")
 echo "$answer"
 check "no message to retry" "$answer" '"batchItemFailures":\[\]'
-check "big-buck-bunny became a VOD source" "$(describe /sourceLocation/smoke-media/vodSource/big-buck-bunny)" \
-  '"VodSourceName":"big-buck-bunny"'
+check "big-buck-bunny became a VOD source" "$(describe /sourceLocation/smoke-media/vodSource/packages-big-buck-bunny)" \
+  '"VodSourceName":"packages-big-buck-bunny"'
 
 echo "--> program-scheduler (scheduled event, empty channel)"
 curl -fsS -X POST "$base/channel/smoke" -H "$sign" -H 'Content-Type: application/json' \
@@ -57,7 +57,7 @@ answer=$(invoke program-scheduler events/program-scheduler/scheduled.json \
   "CHANNEL_NAME=smoke,SOURCE_LOCATION_NAME=smoke-media,HORIZON_MINUTES=10,AD_BREAK_EVERY_SECONDS=60")
 echo "$answer"
 check "the loop holds the pool" "$answer" '"outcome":"loop_complete"'
-check "programs were appended" "$(describe /channel/smoke/schedule)" '"ProgramName":"big-buck-bunny-'
+check "programs were appended" "$(describe /channel/smoke/schedule)" '"ProgramName":"packages-big-buck-bunny-'
 
 echo "--> alert-publisher (scheduled event)"
 # 05:56 UTC on the sample event's day: inside its window [05:54, 05:59).
