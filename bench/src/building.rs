@@ -68,15 +68,16 @@ pub async fn run(program: &str, args: &[&str], envs: &[(&str, String)], bound: D
     Ok(())
 }
 
-/// Builds the functions' binaries, the emulator's and the hello-world baseline, in release.
+/// Builds the functions' binaries, the emulator's and the hello-world baselines, in release.
+///
+/// Each function is its own `cargo build -p NAME`: features unify within one build, so building
+/// them together would give every function every SDK client any of them enables in
+/// tailorflow-shared. Dependencies whose features agree are compiled once and reused.
 pub async fn build_all() -> Result<()> {
     let cargo = cargo();
-    let mut args = vec!["build", "--release", "--locked"];
     for function in FUNCTIONS {
-        args.extend(["-p", function]);
+        run(&cargo, &["build", "--release", "--locked", "-p", function, "--bin", function], &[], BUILD_BOUND).await?;
     }
-    args.push("--bins");
-    run(&cargo, &args, &[], BUILD_BOUND).await?;
     run(
         &cargo,
         &[
@@ -142,11 +143,11 @@ pub async fn build_arm64() -> std::result::Result<PathBuf, String> {
             .into());
     }
     let cargo = cargo();
-    let mut args = vec!["lambda", "build", "--release", "--arm64", "--locked"];
+    // One function per build, as for x86_64, so that features do not unify.
     for function in FUNCTIONS {
-        args.extend(["-p", function]);
+        let args = ["lambda", "build", "--release", "--arm64", "--locked", "-p", function];
+        run(&cargo, &args, &[("PATH", path.clone())], BUILD_BOUND).await.map_err(|e| format!("not built: {e}"))?;
     }
-    run(&cargo, &args, &[("PATH", path)], BUILD_BOUND).await.map_err(|e| format!("not built: {e}"))?;
     Ok(target_dir().join("lambda"))
 }
 

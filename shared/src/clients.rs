@@ -4,7 +4,13 @@
 //! purpose, from [`ClientSettings`]. Endpoints follow the SDK's own rules, so `AWS_ENDPOINT_URL`
 //! and the per-service `AWS_ENDPOINT_URL_MEDIATAILOR`, `AWS_ENDPOINT_URL_EVENTBRIDGE` and
 //! `AWS_ENDPOINT_URL_S3` point the clients at mediatailor-local.
+//!
+//! Each client is behind the cargo feature of its service (`mediatailor`, `eventbridge`, `s3`),
+//! so a function links only the clients it calls; [`AwsClients`] has a field per enabled feature.
+//! Building them does no I/O: the HTTPS client reads its root certificates on the first
+//! connection ([`crate::https`]), so nothing here waits before a function's first `next`.
 
+use std::path::Path;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -12,6 +18,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
 use crate::config::EnvReader;
+use crate::https::{self, CaBundle};
 
 /// How the SDK retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +59,9 @@ pub struct ClientSettings {
     /// Address S3 buckets in the path rather than the host name. Defaults to true when an S3
     /// endpoint override is set (an emulator), false otherwise (`S3_FORCE_PATH_STYLE`).
     pub s3_force_path_style: bool,
+    /// The CA certificates to trust instead of the host's (`AWS_CA_BUNDLE`, a PEM file read and
+    /// checked at start-up); unset, the host's roots, read on the first connection.
+    pub ca_bundle: Option<CaBundle>,
 }
 
 impl Default for ClientSettings {
@@ -64,6 +74,7 @@ impl Default for ClientSettings {
             attempt_timeout: Duration::from_millis(5_000),
             operation_timeout: Duration::from_millis(20_000),
             s3_force_path_style: false,
+            ca_bundle: None,
         }
     }
 }
@@ -80,6 +91,7 @@ impl ClientSettings {
         let operation_timeout = env.millis_in("SDK_OPERATION_TIMEOUT_MS", 20_000, 100, 900_000);
         let endpoint_overridden = env.raw("AWS_ENDPOINT_URL_S3").is_some() || env.raw("AWS_ENDPOINT_URL").is_some();
         let s3_force_path_style = env.flag("S3_FORCE_PATH_STYLE", endpoint_overridden);
+        let ca_bundle = Self::read_ca_bundle(env);
         Some(Self {
             max_attempts: u32::try_from(max_attempts?).ok()?,
             retry_mode: retry_mode?,
@@ -88,7 +100,22 @@ impl ClientSettings {
             attempt_timeout: attempt_timeout?,
             operation_timeout: operation_timeout?,
             s3_force_path_style: s3_force_path_style?,
+            ca_bundle: ca_bundle?,
         })
+    }
+
+    /// `AWS_CA_BUNDLE`: `Some(None)` when unset, `None` when it names an unusable file.
+    fn read_ca_bundle(env: &mut EnvReader) -> Option<Option<CaBundle>> {
+        let Some(path) = env.raw("AWS_CA_BUNDLE") else {
+            return Some(None);
+        };
+        match CaBundle::read(Path::new(&path)) {
+            Ok(bundle) => Some(Some(bundle)),
+            Err(err) => {
+                env.report("AWS_CA_BUNDLE", err.to_string());
+                None
+            }
+        }
     }
 
     fn retry_config(&self) -> RetryConfig {
@@ -108,14 +135,17 @@ impl ClientSettings {
     }
 }
 
-/// The SDK clients every function may use. Cheap to clone: each client is an `Arc` inside.
+/// The SDK clients of the enabled services. Cheap to clone: each client is an `Arc` inside.
 #[derive(Clone, Debug)]
 pub struct AwsClients {
     /// MediaTailor control plane.
+    #[cfg(feature = "mediatailor")]
     pub mediatailor: aws_sdk_mediatailor::Client,
     /// EventBridge, for PutEvents.
+    #[cfg(feature = "eventbridge")]
     pub eventbridge: aws_sdk_eventbridge::Client,
     /// S3, for reading manifests.
+    #[cfg(feature = "s3")]
     pub s3: aws_sdk_s3::Client,
 }
 
@@ -127,9 +157,14 @@ impl AwsClients {
     }
 
     /// Like [`AwsClients::load`], from a given loader (tests give one with its own environment).
+    /// The HTTPS client is [`https::client`]: no certificate is read before the first call.
     pub async fn load_with(settings: &ClientSettings, loader: aws_config::ConfigLoader) -> Self {
-        let sdk_config =
-            loader.retry_config(settings.retry_config()).timeout_config(settings.timeout_config()).load().await;
+        let sdk_config = loader
+            .http_client(https::client(settings.ca_bundle.as_ref()))
+            .retry_config(settings.retry_config())
+            .timeout_config(settings.timeout_config())
+            .load()
+            .await;
         Self::from_sdk_config(&sdk_config, settings)
     }
 
@@ -142,25 +177,31 @@ impl AwsClients {
     /// Builds every client from an already loaded configuration (tests pass one that points at
     /// mediatailor-local). Retries and timeouts from `settings` override those in `sdk_config`.
     pub fn from_sdk_config(sdk_config: &SdkConfig, settings: &ClientSettings) -> Self {
-        let retry = settings.retry_config();
-        let timeouts = settings.timeout_config();
-        let mediatailor = aws_sdk_mediatailor::config::Builder::from(sdk_config)
-            .retry_config(retry.clone())
-            .timeout_config(timeouts.clone())
-            .build();
-        let eventbridge = aws_sdk_eventbridge::config::Builder::from(sdk_config)
-            .retry_config(retry.clone())
-            .timeout_config(timeouts.clone())
-            .build();
-        let s3 = aws_sdk_s3::config::Builder::from(sdk_config)
-            .retry_config(retry)
-            .timeout_config(timeouts)
-            .force_path_style(settings.s3_force_path_style)
-            .build();
+        #[cfg(not(any(feature = "mediatailor", feature = "eventbridge", feature = "s3")))]
+        let _ = (sdk_config, settings);
         Self {
-            mediatailor: aws_sdk_mediatailor::Client::from_conf(mediatailor),
-            eventbridge: aws_sdk_eventbridge::Client::from_conf(eventbridge),
-            s3: aws_sdk_s3::Client::from_conf(s3),
+            #[cfg(feature = "mediatailor")]
+            mediatailor: aws_sdk_mediatailor::Client::from_conf(
+                aws_sdk_mediatailor::config::Builder::from(sdk_config)
+                    .retry_config(settings.retry_config())
+                    .timeout_config(settings.timeout_config())
+                    .build(),
+            ),
+            #[cfg(feature = "eventbridge")]
+            eventbridge: aws_sdk_eventbridge::Client::from_conf(
+                aws_sdk_eventbridge::config::Builder::from(sdk_config)
+                    .retry_config(settings.retry_config())
+                    .timeout_config(settings.timeout_config())
+                    .build(),
+            ),
+            #[cfg(feature = "s3")]
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(sdk_config)
+                    .retry_config(settings.retry_config())
+                    .timeout_config(settings.timeout_config())
+                    .force_path_style(settings.s3_force_path_style)
+                    .build(),
+            ),
         }
     }
 }

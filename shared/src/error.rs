@@ -6,9 +6,9 @@
 //! `TooManyRequestsException` (429), and reports a duplicate name as a 400 whose message says the
 //! resource already exists. All of those are recognised here.
 
-use aws_sdk_mediatailor::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// What a failed call means for the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

@@ -3,9 +3,15 @@
 //!
 //! # Layout
 //! - [`clients`]: [`AwsClients`], built once in `main` with explicit retries and timeouts, and
-//!   borrowed by every handler.
-//! - [`aws`]: one module per service edge ([`aws::mediatailor`], [`aws::s3`],
-//!   [`aws::eventbridge`]), the calls several functions make, returning plain data.
+//!   borrowed by every handler; [`https`]: their HTTPS client, which reads no certificate
+//!   before the first connection.
+//! - [`aws`]: one module per service edge (`aws::mediatailor`, `aws::s3`, `aws::eventbridge`),
+//!   the calls several functions make, returning plain data.
+//!
+//! # Features
+//! One per AWS service, none by default: `mediatailor`, `eventbridge`, `s3` each add that
+//! service's client to [`AwsClients`] and its module to [`aws`]. A function enables the services
+//! it calls and is built on its own, so its binary links no other client.
 //! - [`error`]: one classification of SDK errors: throttled, retryable, not found, conflict,
 //!   invalid, other.
 //! - [`config`]: environment variables into typed settings, every problem in one error.
@@ -18,6 +24,7 @@ pub mod aws;
 pub mod clients;
 pub mod config;
 pub mod error;
+pub mod https;
 pub mod manifest;
 pub mod names;
 pub mod origin;

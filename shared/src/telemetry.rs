@@ -3,8 +3,17 @@
 //! Under Lambda (`AWS_LAMBDA_FUNCTION_NAME` set) every event is one JSON object per line, which
 //! CloudWatch Logs Insights parses; `AWS_LAMBDA_LOG_FORMAT=Text` opts back into text. The level
 //! comes from `RUST_LOG`, else Lambda's `AWS_LAMBDA_LOG_LEVEL`, else `info`.
+//!
+//! The filter is tracing-subscriber's `Targets`: comma-separated `level` and `target=level`
+//! directives (`info`, `warn,program_scheduler=debug`), which is what these functions' logs
+//! need. `EnvFilter` would add span and field filters, at the price of linking its regex engine
+//! into every function.
 
-use tracing_subscriber::EnvFilter;
+use tracing::Level;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Which output format to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,23 +43,28 @@ pub fn init() {
     init_with_default("info");
 }
 
+/// The filter of `directives`, else of `default_level`, else `info`: pure, for tests.
+pub fn filter(directives: &str, default_level: &str) -> Targets {
+    directives.parse().or_else(|_| default_level.parse()).unwrap_or_else(|_| Targets::new().with_default(Level::INFO))
+}
+
 /// Like [`init`], with another level when neither `RUST_LOG` nor `AWS_LAMBDA_LOG_LEVEL` is set
 /// (the local demo prints a report and keeps its logs to warnings).
 pub fn init_with_default(default_level: &str) {
-    let (format, filter) = choose(|k| std::env::var(k).ok(), default_level);
-    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder
+    let (format, directives) = choose(|k| std::env::var(k).ok(), default_level);
+    let layer = match format {
+        LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .with_current_span(false)
             .with_span_list(false)
             .flatten_event(true)
             .with_target(false)
             .without_time()
-            .try_init(),
-        LogFormat::Text => builder.with_target(false).try_init(),
+            .with_writer(std::io::stderr)
+            .boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer().with_target(false).with_writer(std::io::stderr).boxed(),
     };
+    let _ = tracing_subscriber::registry().with(filter(&directives, default_level)).with(layer).try_init();
 }
 
 #[cfg(test)]
@@ -79,5 +93,22 @@ mod tests {
         assert_eq!(choose(env(&[("AWS_LAMBDA_LOG_LEVEL", "WARN")]), "info").1, "warn");
         assert_eq!(choose(env(&[]), "info").1, "info");
         assert_eq!(choose(env(&[]), "warn").1, "warn");
+    }
+
+    #[test]
+    fn directives_set_levels_per_target() {
+        let targets = filter("warn,program_scheduler=debug", "info");
+        assert!(targets.would_enable("program_scheduler::media", &Level::DEBUG));
+        assert!(!targets.would_enable("aws_smithy_runtime", &Level::INFO));
+        assert!(targets.would_enable("aws_smithy_runtime", &Level::WARN));
+    }
+
+    #[test]
+    fn a_malformed_filter_falls_back_to_the_default_level() {
+        let targets = filter("program_scheduler=verbose", "warn");
+        assert!(targets.would_enable("any", &Level::WARN));
+        assert!(!targets.would_enable("any", &Level::INFO));
+        let info = filter("a=loud", "b=louder");
+        assert!(info.would_enable("any", &Level::INFO) && !info.would_enable("any", &Level::DEBUG));
     }
 }

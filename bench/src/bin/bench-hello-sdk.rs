@@ -1,6 +1,7 @@
 //! The second cold-start baseline: the hello-world function plus what every tailorflow function
 //! does before its first `next`, and nothing else: the tracing subscriber, the client settings
-//! and the AWS SDK configuration with the MediaTailor, EventBridge and S3 clients.
+//! and the AWS SDK configuration with the MediaTailor, EventBridge and S3 clients (tailorflow-shared's
+//! HTTPS client, which reads the root certificates on its first connection, not here).
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;

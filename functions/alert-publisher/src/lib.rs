@@ -23,7 +23,7 @@ use futures::StreamExt;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use tailorflow_shared::aws::eventbridge::{self, EntryResult, Event};
-use tailorflow_shared::pages::all_pages;
+use tailorflow_shared::aws::mediatailor;
 use tailorflow_shared::rate::RateLimiter;
 use tailorflow_shared::{AwsCallError, AwsClients, ClientSettings, ConfigError, EnvReader, ErrorClass};
 
@@ -266,48 +266,18 @@ pub async fn enumerate(state: &State) -> Result<Vec<Resource>, AwsCallError> {
 
 async fn enumerate_paced(state: &State, limiter: &RateLimiter) -> Result<Vec<Resource>, AwsCallError> {
     let mt = &state.clients.mediatailor;
-    let mut resources = Vec::new();
-    let channels = all_pages(limiter, |token| async move {
-        let page = mt
-            .list_channels()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::from_sdk("ListChannels", &e))?;
-        Ok((page.items().iter().map(|c| c.arn().to_owned()).collect(), page.next_token().map(str::to_owned)))
-    })
-    .await?;
-    resources.extend(channels.into_iter().map(|arn| Resource { kind: ResourceKind::Channel, arn }));
-    let locations = all_pages(limiter, |token| async move {
-        let page = mt
-            .list_source_locations()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::from_sdk("ListSourceLocations", &e))?;
-        let items = page.items().iter().map(|l| (l.arn().to_owned(), l.source_location_name().to_owned())).collect();
-        Ok((items, page.next_token().map(str::to_owned)))
-    })
-    .await?;
-    let names: Vec<String> = locations.iter().map(|(_, name)| name.clone()).collect();
-    resources.extend(locations.into_iter().map(|(arn, _)| Resource { kind: ResourceKind::SourceLocation, arn }));
+    let channels = mediatailor::list_channels(mt, limiter).await?;
+    let mut resources: Vec<Resource> =
+        channels.iter().map(|c| Resource { kind: ResourceKind::Channel, arn: c.arn().to_owned() }).collect();
+    let locations = mediatailor::list_source_locations(mt, limiter).await?;
+    resources
+        .extend(locations.iter().map(|l| Resource { kind: ResourceKind::SourceLocation, arn: l.arn().to_owned() }));
     if state.settings.include_vod_sources {
-        for name in &names {
-            let sources = all_pages(limiter, |token| async move {
-                let page = mt
-                    .list_vod_sources()
-                    .source_location_name(name)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| AwsCallError::from_sdk("ListVodSources", &e))?;
-                Ok((page.items().iter().map(|v| v.arn().to_owned()).collect(), page.next_token().map(str::to_owned)))
-            })
-            .await;
-            match sources {
-                Ok(arns) => {
-                    resources.extend(arns.into_iter().map(|arn| Resource { kind: ResourceKind::VodSource, arn }))
-                }
+        for name in locations.iter().map(|l| l.source_location_name()) {
+            match mediatailor::list_vod_sources(mt, limiter, name).await {
+                Ok(sources) => resources.extend(
+                    sources.iter().map(|v| Resource { kind: ResourceKind::VodSource, arn: v.arn().to_owned() }),
+                ),
                 // Deleted since it was listed: it has no VOD sources left to poll.
                 Err(err) if err.class == ErrorClass::NotFound => {
                     tracing::info!(source_location = %name, "source location vanished before its VOD sources were listed; skipped");
@@ -347,34 +317,20 @@ async fn poll_paced(state: &State, limiter: &RateLimiter, resources: &[Resource]
 }
 
 async fn list_alerts(state: &State, limiter: &RateLimiter, arn: &str) -> Result<Vec<Alert>, AwsCallError> {
-    let mt = &state.clients.mediatailor;
-    all_pages(limiter, |token| async move {
-        let page = mt
-            .list_alerts()
-            .resource_arn(arn)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::from_sdk("ListAlerts", &e))?;
-        let alerts = page
-            .items()
-            .iter()
-            .map(|item| {
-                let time = item.last_modified_time();
-                Alert {
-                    alert_code: item.alert_code().to_owned(),
-                    alert_message: item.alert_message().to_owned(),
-                    // Out of chrono's range means decades away: outside every window.
-                    last_modified_time: DateTime::<Utc>::from_timestamp(time.secs(), time.subsec_nanos())
-                        .unwrap_or_default(),
-                    resource_arn: item.resource_arn().to_owned(),
-                    related_resource_arns: item.related_resource_arns().to_vec(),
-                }
-            })
-            .collect();
-        Ok((alerts, page.next_token().map(str::to_owned)))
-    })
-    .await
+    let items = mediatailor::list_alerts(&state.clients.mediatailor, limiter, arn).await?;
+    Ok(items.iter().map(alert_of).collect())
+}
+
+fn alert_of(item: &aws_sdk_mediatailor::types::Alert) -> Alert {
+    let time = item.last_modified_time();
+    Alert {
+        alert_code: item.alert_code().to_owned(),
+        alert_message: item.alert_message().to_owned(),
+        // Out of chrono's range means decades away: outside every window.
+        last_modified_time: DateTime::<Utc>::from_timestamp(time.secs(), time.subsec_nanos()).unwrap_or_default(),
+        resource_arn: item.resource_arn().to_owned(),
+        related_resource_arns: item.related_resource_arns().to_vec(),
+    }
 }
 
 /// Publishes the window's alerts, each once, retrying entries that come back failed.

@@ -28,7 +28,6 @@ use chrono::{DateTime, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use tailorflow_shared::aws::{mediatailor, s3};
-use tailorflow_shared::pages::all_pages;
 use tailorflow_shared::rate::RateLimiter;
 use tailorflow_shared::{AwsCallError, AwsClients, ChannelName, ClientSettings, ConfigError, EnvReader, ErrorClass};
 
@@ -347,37 +346,21 @@ pub fn select<'c>(listed: &'c [ListedChannel], names: Option<&[ChannelName]>) ->
 
 /// Every channel (all pages), with its playback mode and whether it is managed.
 pub async fn list_channels(state: &State, limiter: &RateLimiter) -> Result<Vec<ListedChannel>, AwsCallError> {
-    let mt = &state.clients.mediatailor;
-    let items = all_pages(limiter, |token| async move {
-        let page = mt
-            .list_channels()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::from_sdk("ListChannels", &e))?;
-        let items: Vec<(String, String, String, bool)> = page
-            .items()
-            .iter()
-            .map(|c| {
-                let managed = c
-                    .tags()
-                    .and_then(|tags| tags.get(MANAGED_TAG))
-                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-                (c.channel_name().to_owned(), c.arn().to_owned(), c.playback_mode().to_owned(), managed)
-            })
-            .collect();
-        Ok((items, page.next_token().map(str::to_owned)))
-    })
-    .await?;
-    let mut channels = Vec::with_capacity(items.len());
-    for (name, arn, mode, managed) in items {
-        match ChannelName::new(name.as_str()) {
-            Ok(channel) => {
-                channels.push(ListedChannel { name: channel, arn, mode: PlaybackMode::from_service(&mode), managed })
-            }
-            Err(err) => {
-                tracing::warn!(channel = %name, error = %err, "channel name outside tailorflow's names; no guide for it")
-            }
+    let listed = mediatailor::list_channels(&state.clients.mediatailor, limiter).await?;
+    let mut channels = Vec::with_capacity(listed.len());
+    for c in &listed {
+        let managed =
+            c.tags().and_then(|tags| tags.get(MANAGED_TAG)).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        match ChannelName::new(c.channel_name()) {
+            Ok(name) => channels.push(ListedChannel {
+                name,
+                arn: c.arn().to_owned(),
+                mode: PlaybackMode::from_service(c.playback_mode()),
+                managed,
+            }),
+            Err(err) => tracing::warn!(
+                channel = %c.channel_name(), error = %err, "channel name outside tailorflow's names; no guide for it"
+            ),
         }
     }
     Ok(channels)
@@ -465,25 +448,14 @@ async fn guide_channel(
 /// Every ARN the channel's alerts name (their resources and related resources); the channel's
 /// `ListAlerts` includes its programs' alerts.
 async fn alerted_arns(state: &State, limiter: &RateLimiter, arn: &str) -> Result<BTreeSet<String>, AwsCallError> {
-    let mt = &state.clients.mediatailor;
-    let read = all_pages(limiter, |token| async move {
-        let page = mt
-            .list_alerts()
-            .resource_arn(arn)
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::from_sdk("ListAlerts", &e))?;
-        let arns: Vec<String> = page
-            .items()
+    let read = mediatailor::list_alerts(&state.clients.mediatailor, limiter, arn).await.map(|alerts| {
+        alerts
             .iter()
             .flat_map(|a| std::iter::once(a.resource_arn().to_owned()).chain(a.related_resource_arns().iter().cloned()))
-            .collect();
-        Ok((arns, page.next_token().map(str::to_owned)))
-    })
-    .await;
+            .collect::<BTreeSet<String>>()
+    });
     match read {
-        Ok(arns) => Ok(arns.into_iter().collect()),
+        Ok(arns) => Ok(arns),
         // Deleted since it was listed: it has no alerts to count.
         Err(err) if err.class == ErrorClass::NotFound => Ok(BTreeSet::new()),
         Err(err) => Err(err),

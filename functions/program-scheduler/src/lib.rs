@@ -42,7 +42,6 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use tailorflow_shared::aws::mediatailor;
 use tailorflow_shared::origin::{self, Origin};
-use tailorflow_shared::pages::all_pages;
 use tailorflow_shared::rate::RateLimiter;
 use tailorflow_shared::{
     AwsCallError, AwsClients, ChannelName, ConfigError, EnvReader, ErrorClass, SourceLocationName, VodSourceName,
@@ -553,42 +552,27 @@ type Listed = (String, Result<ChannelInfo, (BTreeMap<String, String>, ScheduleEr
 
 /// Every channel of the account and region (all pages), with its tags.
 async fn list_channels(mt: &aws_sdk_mediatailor::Client, limiter: &RateLimiter) -> Result<Vec<Listed>, ScheduleError> {
-    all_pages(limiter, |token| async move {
-        let page = mt
-            .list_channels()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| AwsCallError::from_sdk("ListChannels", &e))?;
-        let items = page
-            .items()
-            .iter()
-            .map(|channel| {
-                let name = channel.channel_name().to_owned();
-                let tags: BTreeMap<String, String> =
-                    channel.tags().into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
-                let info = match ChannelName::new(&name) {
-                    Ok(valid) => {
-                        let mut info = ChannelInfo::of(valid, channel.playback_mode(), channel.outputs());
-                        info.tags = tags;
-                        Ok(info)
-                    }
-                    // Made outside tailorflow with a name it cannot send back.
-                    Err(err) => Err((
-                        tags,
-                        ScheduleError::ChannelConfig {
-                            channel: name.clone(),
-                            reason: format!("its name is not usable: {err}"),
-                        },
-                    )),
-                };
-                (name, info)
-            })
-            .collect();
-        Ok((items, page.next_token().map(str::to_owned)))
-    })
-    .await
-    .map_err(ScheduleError::MediaTailor)
+    let channels = mediatailor::list_channels(mt, limiter).await.map_err(ScheduleError::MediaTailor)?;
+    Ok(channels.iter().map(listed).collect())
+}
+
+fn listed(channel: &aws_sdk_mediatailor::types::Channel) -> Listed {
+    let name = channel.channel_name().to_owned();
+    let tags: BTreeMap<String, String> =
+        channel.tags().into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let info = match ChannelName::new(&name) {
+        Ok(valid) => {
+            let mut info = ChannelInfo::of(valid, channel.playback_mode(), channel.outputs());
+            info.tags = tags;
+            Ok(info)
+        }
+        // Made outside tailorflow with a name it cannot send back.
+        Err(err) => Err((
+            tags,
+            ScheduleError::ChannelConfig { channel: name.clone(), reason: format!("its name is not usable: {err}") },
+        )),
+    };
+    (name, info)
 }
 
 /// One channel's run: the resolved configuration and the invocation's rate limit.
@@ -846,41 +830,21 @@ impl Run<'_> {
             }
             Mode::Loop => settings::MAX_HORIZON_MINUTES,
         };
-        let mt = self.mt();
         let channel = self.run.channel.as_str();
-        all_pages(self.limiter, |token| async move {
-            let page = mt
-                .get_channel_schedule()
-                .channel_name(channel)
-                .duration_minutes(minutes.to_string())
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| AwsCallError::from_sdk("GetChannelSchedule", &e))?;
-            let entries = page
-                .items()
-                .iter()
-                .map(|entry| ScheduledProgram {
-                    program_name: entry.program_name().to_owned(),
-                    is_program: entry
-                        .schedule_entry_type()
-                        .is_none_or(|t| *t == aws_sdk_mediatailor::types::ScheduleEntryType::Program),
-                    vod_source_name: entry.vod_source_name().map(str::to_owned),
-                    start_ms: entry
-                        .approximate_start_time()
-                        .map(|t| t.secs() * 1000 + i64::from(t.subsec_nanos() / 1_000_000)),
-                    duration_ms: u64::try_from(entry.approximate_duration_seconds().unwrap_or_default())
-                        .unwrap_or_default()
-                        .saturating_mul(1000),
-                })
-                .collect();
-            Ok((entries, page.next_token().map(str::to_owned)))
-        })
-        .await
-        .map_err(|err| match err.class {
-            ErrorClass::NotFound => ScheduleError::ChannelNotFound(channel.to_owned()),
-            _ => ScheduleError::MediaTailor(err),
-        })
+        let entries = mediatailor::channel_schedule(self.mt(), self.limiter, channel, minutes)
+            .await
+            .map_err(ScheduleError::MediaTailor)?
+            .ok_or_else(|| ScheduleError::ChannelNotFound(channel.to_owned()))?;
+        Ok(entries
+            .into_iter()
+            .map(|entry| ScheduledProgram {
+                is_program: entry.kind == mediatailor::ScheduleEntryKind::Program,
+                program_name: entry.program_name,
+                vod_source_name: entry.vod_source_name,
+                start_ms: entry.start_ms,
+                duration_ms: entry.duration_ms,
+            })
+            .collect())
     }
 
     /// Where a source location's packages are read from.
@@ -955,31 +919,19 @@ impl Run<'_> {
         };
         let mt = self.mt();
         let location = self.run.source_location.as_str();
-        let listed = all_pages(self.limiter, |token| async move {
-            let page = mt
-                .list_vod_sources()
-                .source_location_name(location)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| AwsCallError::from_sdk("ListVodSources", &e))?;
-            let items = page
-                .items()
-                .iter()
-                .filter(|v| {
-                    filter.is_none_or(|tag| {
-                        tag.matches(v.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())))
-                    })
+        let listed =
+            mediatailor::list_vod_sources(mt, self.limiter, location).await.map_err(|err| match err.class {
+                ErrorClass::NotFound => ScheduleError::SourceLocationNotFound(location.to_owned()),
+                _ => ScheduleError::MediaTailor(err),
+            })?;
+        let listed = listed
+            .iter()
+            .filter(|v| {
+                filter.is_none_or(|tag| {
+                    tag.matches(v.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str())))
                 })
-                .map(|v| (v.vod_source_name().to_owned(), mediatailor::packages_of(v.http_package_configurations())))
-                .collect::<Vec<_>>();
-            Ok((items, page.next_token().map(str::to_owned)))
-        })
-        .await
-        .map_err(|err| match err.class {
-            ErrorClass::NotFound => ScheduleError::SourceLocationNotFound(location.to_owned()),
-            _ => ScheduleError::MediaTailor(err),
-        })?;
+            })
+            .map(|v| (v.vod_source_name().to_owned(), mediatailor::packages_of(v.http_package_configurations())));
         let mut pool = Pool::new();
         for (name, packages) in listed {
             match VodSourceName::new(&name) {

@@ -147,7 +147,8 @@ impl OriginReader {
             .connect_timeout(settings.connect_timeout)
             .read_timeout(settings.attempt_timeout)
             .build();
-        let http = aws_smithy_http_client::default_connector(&connector_settings, None);
+        // Built on its first call: no certificate is read before the first plain HTTP origin.
+        let http = Some(tailorflow_shared::https::lazy_connector(&connector_settings, settings.ca_bundle.as_ref()));
         Self { s3, http, timeout: settings.operation_timeout }
     }
 

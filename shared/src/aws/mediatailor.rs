@@ -1,12 +1,15 @@
 //! MediaTailor calls shared by functions: VOD sources and their package configurations, source
-//! locations, a channel's schedule (every page).
+//! locations, a channel's schedule, and the list calls (every page, each paced by the run's rate
+//! limit). Each function maps the service's items to what it needs.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_mediatailor::Client;
-use aws_sdk_mediatailor::types::{HttpPackageConfiguration, Type};
+use aws_sdk_mediatailor::types::{self, HttpPackageConfiguration, Type};
 
 use crate::error::{AwsCallError, ErrorClass};
+use crate::pages::all_pages;
+use crate::rate::RateLimiter;
 
 /// The streaming format of a package (MediaTailor's `Type` of an `HttpPackageConfiguration`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -160,14 +163,13 @@ pub struct ScheduleEntry {
 /// `GetChannelSchedule`, every page, `duration_minutes` ahead, each call paced by `limiter`;
 /// `None` when the channel does not exist.
 ///
-/// Used by channel-guide; program-scheduler reads the same call with its own mapping.
 pub async fn channel_schedule(
     client: &Client,
-    limiter: &crate::rate::RateLimiter,
+    limiter: &RateLimiter,
     channel: &str,
     duration_minutes: u64,
 ) -> Result<Option<Vec<ScheduleEntry>>, AwsCallError> {
-    let read = crate::pages::all_pages(limiter, |token| async move {
+    let read = all_pages(limiter, |token| async move {
         let page = client
             .get_channel_schedule()
             .channel_name(channel)
@@ -210,6 +212,76 @@ fn schedule_entry(entry: &aws_sdk_mediatailor::types::ScheduleEntry) -> Schedule
 
 fn not_found_as_none<T>(err: AwsCallError) -> Result<Option<T>, AwsCallError> {
     if err.class == ErrorClass::NotFound { Ok(None) } else { Err(err) }
+}
+
+/// `ListChannels`, every page.
+pub async fn list_channels(client: &Client, limiter: &RateLimiter) -> Result<Vec<types::Channel>, AwsCallError> {
+    all_pages(limiter, |token| async move {
+        let page = client
+            .list_channels()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("ListChannels", &e))?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await
+}
+
+/// `ListSourceLocations`, every page.
+pub async fn list_source_locations(
+    client: &Client,
+    limiter: &RateLimiter,
+) -> Result<Vec<types::SourceLocation>, AwsCallError> {
+    all_pages(limiter, |token| async move {
+        let page = client
+            .list_source_locations()
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("ListSourceLocations", &e))?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await
+}
+
+/// `ListVodSources` of one source location, every page (`NotFound` when the location is gone).
+pub async fn list_vod_sources(
+    client: &Client,
+    limiter: &RateLimiter,
+    source_location: &str,
+) -> Result<Vec<types::VodSource>, AwsCallError> {
+    all_pages(limiter, |token| async move {
+        let page = client
+            .list_vod_sources()
+            .source_location_name(source_location)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("ListVodSources", &e))?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await
+}
+
+/// `ListAlerts` of one resource, every page (`NotFound` when the resource is gone). A channel's
+/// alerts include its programs'.
+pub async fn list_alerts(
+    client: &Client,
+    limiter: &RateLimiter,
+    resource_arn: &str,
+) -> Result<Vec<types::Alert>, AwsCallError> {
+    all_pages(limiter, |token| async move {
+        let page = client
+            .list_alerts()
+            .resource_arn(resource_arn)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| AwsCallError::from_sdk("ListAlerts", &e))?;
+        Ok((page.items.unwrap_or_default(), page.next_token))
+    })
+    .await
 }
 
 #[cfg(test)]

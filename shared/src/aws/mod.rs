@@ -1,9 +1,12 @@
 //! The AWS edge, one module per service: the calls more than one function makes, each returning
 //! plain data and classifying its errors once ([`crate::error`]): a missing resource is `None`,
-//! never an error the caller has to recognise.
+//! never an error the caller has to recognise. Each module is behind its service's cargo feature.
 
+#[cfg(feature = "eventbridge")]
 pub mod eventbridge;
+#[cfg(feature = "mediatailor")]
 pub mod mediatailor;
+#[cfg(feature = "s3")]
 pub mod s3;
 
 use crate::error::{AwsCallError, ErrorClass};
