@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (README): formatting, lints, then every test of the workspace.
-# Installs nothing system-wide but Debian's xmllint and XMLTV DTD when missing (apt-get): Python
+# Installs nothing system-wide but Debian's xmllint, XMLTV DTD, ffmpeg and chromium when missing (apt-get): Python
 # tools go into ./.venv (pinned), Rust needs only the toolchain with rustfmt and clippy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,12 @@ test -f /usr/share/xmltv/xmltv.dtd
 
 step "ffmpeg (decodes channel playback in local/tests/playback.rs; CI runs as root)"
 command -v ffmpeg >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
+
+step "chromium (headless, drives the console in local/tests/console.rs; CI runs as root)"
+command -v chromium >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+}
+command -v chromium
 
 step "python tools in .venv (cfn-lint, cargo-lambda, schemathesis, aws-sam-cli)"
 # Reinstalled whenever scripts/requirements.txt changes (the stamp is a copy of it).

@@ -3,18 +3,21 @@
 //! invoked on sample events against it, with a report a person can read at a glance.
 //!
 //! # Layout
-//! - [`run`] starts the emulator, runs the scenario and stops it.
+//! - [`run`] starts the emulator, runs the scenario and stops it; [`start`] leaves it serving
+//!   (`--serve`), so the console it prints last can be opened.
 //! - One step per function, in the order a deployment sees them: `ingest` (vod-source-ingest on
 //!   an SQS batch, then a backfill of the sample bucket), `schedule` (program-scheduler on a new channel), `publish_alerts`
 //!   (alert-publisher), `playback_configurations` (playback-config-api through API Gateway events),
 //!   `channel_guide` (channel-guide writes the channel's XMLTV guide to the sample bucket), then
-//!   `playback_urls` prints each channel output's PlaybackUrl with an `ffplay` hint.
+//!   `playback_urls` prints each channel output's PlaybackUrl with an `ffplay` hint, and
+//!   `console` adds a stopped, empty channel and prints the console's URL.
 
 use std::fmt::Write as _;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_sdk_mediatailor::types::{
-    DashPlaylistSettings, HlsPlaylistSettings, PlaybackMode, RequestOutputItem, SlateSource,
+    DashPlaylistSettings, DefaultSegmentDeliveryConfiguration, HlsPlaylistSettings, PlaybackMode, RequestOutputItem,
+    SlateSource,
 };
 use lambda_http::RequestExt;
 use serde_json::{Value, json};
@@ -29,6 +32,8 @@ const BUCKET: &str = "tailorflow-media";
 const LOCATION: &str = "demo-media";
 /// The channel program-scheduler fills.
 const CHANNEL: &str = "demo-channel";
+/// A channel left stopped and empty, for the console to show as such.
+const OFF_AIR: &str = "demo-off-air";
 
 /// Why the demo failed.
 #[derive(Debug, thiserror::Error)]
@@ -77,15 +82,36 @@ fn scheduled_event(detail: Value) -> EventBridgeEvent<Value> {
     event
 }
 
-/// Runs the demo and returns the report.
-pub async fn run() -> Result<String, DemoError> {
-    let emulator = Emulator::start(EmulatorOptions::default()).await?;
-    let result = scenario(&emulator).await;
-    emulator.stop().await;
-    result
+/// What becomes of the demo's emulator once the scenario ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    /// It stops with the demo (`cargo run --release`).
+    Stop,
+    /// It keeps serving, for the console and players (`cargo run --release -- --serve`).
+    Serve,
 }
 
-async fn scenario(emulator: &Emulator) -> Result<String, DemoError> {
+/// Runs the demo and returns the report; the emulator stops with it.
+pub async fn run() -> Result<String, DemoError> {
+    let (emulator, report) = start(Finish::Stop).await?;
+    emulator.stop().await;
+    Ok(report)
+}
+
+/// Runs the demo and returns its emulator, still serving the demo's state, with the report
+/// (whose last step names the console's URL and says what `finish` makes of it).
+pub async fn start(finish: Finish) -> Result<(Emulator, String), DemoError> {
+    let emulator = Emulator::start(EmulatorOptions::default()).await?;
+    match scenario(&emulator, finish).await {
+        Ok(report) => Ok((emulator, report)),
+        Err(err) => {
+            emulator.stop().await;
+            Err(err)
+        }
+    }
+}
+
+async fn scenario(emulator: &Emulator, finish: Finish) -> Result<String, DemoError> {
     let clients = tailorflow_shared::AwsClients::for_emulator(&emulator.sdk_config().await, &ClientSettings::default());
     let mut out = String::new();
     let _ = writeln!(out, "tailorflow demo: mediatailor-local at {}", emulator.base_url());
@@ -95,13 +121,77 @@ async fn scenario(emulator: &Emulator) -> Result<String, DemoError> {
     publish_alerts(emulator, &clients, &mut out).await?;
     playback_configurations(&clients, &mut out).await?;
     channel_guide(&clients, &mut out).await?;
-    playback_urls(&clients, &mut out).await?;
+    playback_urls(emulator, &clients, &mut out).await?;
     let _ = writeln!(
         out,
-        "\nNext: `cargo run -p mediatailor-local -- serve` keeps the emulator up for `cargo lambda watch`\n\
+        "\nNext: `cargo run -p mediatailor-local -- serve` keeps an emulator of your own up for `cargo lambda watch`\n\
          and `cargo lambda invoke --data-file events/...` (see the README)."
     );
+    // Last, so the report ends with the console's URL.
+    console(emulator, &clients, finish, &mut out).await?;
     Ok(out)
+}
+
+/// Points the source location's segment delivery at the emulator's own origin: its BaseUrl is
+/// the bucket's S3 address (as vod-source-ingest creates it), which a player cannot reach offline,
+/// so the channel's segments are delivered the way a CDN in front of the bucket would.
+async fn deliver_segments_locally(emulator: &Emulator, clients: &AwsClients) -> Result<String, DemoError> {
+    let mt = &clients.mediatailor;
+    let location = mt
+        .describe_source_location()
+        .source_location_name(LOCATION)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("DescribeSourceLocation", &e))?;
+    let server = format!("{}/origin/{BUCKET}", emulator.base_url());
+    mt.update_source_location()
+        .source_location_name(LOCATION)
+        .set_http_configuration(location.http_configuration().cloned())
+        .default_segment_delivery_configuration(
+            DefaultSegmentDeliveryConfiguration::builder().base_url(&server).build(),
+        )
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("UpdateSourceLocation", &e))?;
+    Ok(server)
+}
+
+/// The console of the demo's state: a stopped channel with no programs is added beside
+/// demo-channel (the console shows such states rather than hiding them), then the URL.
+async fn console(emulator: &Emulator, clients: &AwsClients, finish: Finish, out: &mut String) -> Result<(), DemoError> {
+    let fail = failed("console");
+    let output = RequestOutputItem::builder()
+        .manifest_name("index")
+        .source_group("hls")
+        .hls_playlist_settings(HlsPlaylistSettings::builder().manifest_window_seconds(60).build())
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let filler = SlateSource::builder().source_location_name(LOCATION).vod_source_name("slates-slate-30s").build();
+    clients
+        .mediatailor
+        .create_channel()
+        .channel_name(OFF_AIR)
+        .playback_mode(PlaybackMode::Linear)
+        .filler_slate(filler)
+        .outputs(output)
+        .send()
+        .await
+        .map_err(|e| AwsCallError::from_sdk("CreateChannel", &e))?;
+    let url = emulator.console_url();
+    let _ = writeln!(out, "\n7. console: {url}#channel={CHANNEL}");
+    let _ = writeln!(
+        out,
+        "   the channels ({CHANNEL}, and {OFF_AIR}: STOPPED, no programs), {CHANNEL}'s schedule on a timeline with its\n   \
+         ad breaks, gaps and alerts, a player of its HLS PlaybackUrl, and the VOD sources with their packages and alerts"
+    );
+    let _ = match finish {
+        Finish::Serve => writeln!(out, "   open it in a browser; this emulator serves the demo's state until Ctrl-C"),
+        Finish::Stop => writeln!(
+            out,
+            "   this emulator stops with the demo: `cargo run --release -- --serve` keeps it up to open the console"
+        ),
+    };
+    Ok(())
 }
 
 /// vod-source-ingest on an SQS batch of S3 notifications for the sample media, then a backfill
@@ -442,8 +532,9 @@ async fn channel_guide(clients: &AwsClients, out: &mut String) -> Result<(), Dem
 }
 
 /// Each output's PlaybackUrl, with a one-line `ffplay` hint. The demo's emulator stops when the
-/// demo ends, so the URLs are for reading: a running `mediatailor-local serve` plays them.
-async fn playback_urls(clients: &AwsClients, out: &mut String) -> Result<(), DemoError> {
+/// demo ends unless it runs with `--serve`, which keeps them playing.
+async fn playback_urls(emulator: &Emulator, clients: &AwsClients, out: &mut String) -> Result<(), DemoError> {
+    let server = deliver_segments_locally(emulator, clients).await?;
     let channel = clients
         .mediatailor
         .describe_channel()
@@ -457,6 +548,10 @@ async fn playback_urls(clients: &AwsClients, out: &mut String) -> Result<(), Dem
         channel.playback_mode().unwrap_or("-"),
         channel.filler_slate().and_then(|s| s.vod_source_name()).unwrap_or("-"),
     );
+    let _ = writeln!(
+        out,
+        "   segments from {server} ({LOCATION}'s DefaultSegmentDeliveryConfiguration, the CDN in front of the bucket)"
+    );
     for output in channel.outputs() {
         let kind = if output.dash_playlist_settings().is_some() { "DASH" } else { "HLS" };
         let _ = writeln!(out, "   {:<6} {kind:<5} {}", output.manifest_name(), output.playback_url());
@@ -464,8 +559,8 @@ async fn playback_urls(clients: &AwsClients, out: &mut String) -> Result<(), Dem
     }
     let _ = writeln!(
         out,
-        "   (this emulator stops with the demo: to play, run `cargo run -p mediatailor-local -- serve`, set up a\n   \
-         channel there as above, and open its PlaybackUrl with ffplay, VLC or any HLS/DASH player)"
+        "   (they play while this emulator runs: `cargo run --release -- --serve` keeps it up; open a PlaybackUrl\n   \
+         with ffplay, VLC or any HLS/DASH player, or the console below)"
     );
     Ok(())
 }

@@ -41,6 +41,8 @@
 //! - [`s3`]: S3 over the media folder, and the plain HTTP origin under `/origin/`; `s3/keys` and
 //!   `s3/safe_fs`: keys that cannot be paths (long, `..`) mapped so they stay in their bucket.
 //! - [`faults`]: injected latency, throttling, server errors and failed event entries.
+//! - `console`: the console at `GET /` (`local/console/`: HTML, CSS, JavaScript and the vendored
+//!   hls.js, embedded): channels, a schedule timeline with ad breaks, gaps and alerts, a player.
 //! - `local_api`: the test-only `/_local/` API (health, events, alerts, faults, calls, state).
 //! - `wire`: query strings, path segments and JSON bodies in; REST-JSON, awsJson1.1 and S3 XML
 //!   answers out.
@@ -53,6 +55,7 @@
 //! # Ok(()) }
 //! ```
 
+mod console;
 pub mod eventbridge;
 pub mod faults;
 mod local_api;
@@ -212,6 +215,11 @@ impl Emulator {
     /// The base URL, e.g. `http://127.0.0.1:4599`: the value for `AWS_ENDPOINT_URL`.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The console's URL (`GET /`): channels, schedule timeline and player, for a browser.
+    pub fn console_url(&self) -> String {
+        format!("{}/", self.base_url)
     }
 
     /// The bound address.

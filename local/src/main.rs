@@ -1,4 +1,5 @@
-//! The `mediatailor-local` command: `serve` runs the emulator until Ctrl-C or SIGTERM.
+//! The `mediatailor-local` command: `serve` runs the emulator until Ctrl-C or SIGTERM, and prints
+//! its endpoint and the console's URL.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,7 +21,8 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the emulator until Ctrl-C. Point the SDKs at it with
-    /// AWS_ENDPOINT_URL=http://ADDR (any access key; S3 needs path-style addressing).
+    /// AWS_ENDPOINT_URL=http://ADDR (any access key; S3 needs path-style addressing); open
+    /// http://ADDR/ in a browser for the console.
     Serve(Box<ServeArgs>),
 }
 
@@ -113,6 +115,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Ok(emulator) => {
             println!("mediatailor-local listening on {}", emulator.base_url());
             println!("  export AWS_ENDPOINT_URL={}", emulator.base_url());
+            println!("  console: {} (channels, schedule timeline, player)", emulator.console_url());
             emulator.run_until_signal().await;
             ExitCode::SUCCESS
         }

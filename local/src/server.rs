@@ -1,5 +1,5 @@
 //! The one HTTP front door: routes each request to MediaTailor, EventBridge, S3, the plain HTTP
-//! origin or the test-only `/_local/` API, and injects faults on the way.
+//! origin, the console (`GET /`) or the test-only `/_local/` API, and injects faults on the way.
 
 use axum::Router;
 use axum::extract::Request;
@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 
 use crate::faults::Injected;
-use crate::{App, eventbridge, local_api, lock, mediatailor, s3, wire};
+use crate::{App, console, eventbridge, local_api, lock, mediatailor, s3, wire};
 
 /// The services the emulator answers for, by SigV4 signing name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +111,10 @@ async fn route(app: App, req: Request) -> Response {
                 "UnknownServiceException",
                 &format!("mediatailor-local serves mediatailor, events and s3; this request is signed for {other:?}"),
             );
+        }
+        // The console page and its assets (console.rs), unsigned like `/_local/`.
+        None if console::is_console_path(req.method(), &path) => {
+            return console::serve(req.method(), &path);
         }
         None if matches!(*req.method(), Method::GET | Method::HEAD) && path.starts_with("/origin/") => {
             return app.s3.serve_origin(req).await;

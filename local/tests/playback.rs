@@ -404,3 +404,34 @@ async fn the_dash_output_is_a_multi_period_mpd_with_an_scte35_event_stream() {
     }
     emulator.stop().await;
 }
+
+/// A running LINEAR channel with no programs plays its filler slate: the multivariant lists the
+/// slate's variants and each variant's window is slate segments.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_linear_channel_without_programs_plays_its_filler_slate() {
+    let emulator = Emulator::start(EmulatorOptions::default()).await.unwrap();
+    let mt = Client::new(&emulator.sdk_config().await);
+    let base_url = format!("{}/origin/tailorflow-media", emulator.base_url());
+    let origin = HttpConfiguration::builder().base_url(base_url).build().unwrap();
+    mt.create_source_location().source_location_name("media").http_configuration(origin).send().await.unwrap();
+    vod_source(&mt, "slate", "slates/slate-30s/hls/index.m3u8", "slates/slate-30s/dash/manifest.mpd").await;
+    mt.create_channel()
+        .channel_name("empty")
+        .playback_mode(PlaybackMode::Linear)
+        .filler_slate(slate())
+        .outputs(hls_output("index", AdMarkupType::Daterange))
+        .send()
+        .await
+        .unwrap();
+    mt.start_channel().channel_name("empty").send().await.unwrap();
+    let url = format!("{}/v1/channel/empty/index.m3u8", emulator.base_url());
+    let (status, multivariant) = get(&url).await;
+    assert_eq!(status, 200, "{multivariant}");
+    assert_eq!(multivariant.matches("#EXT-X-STREAM-INF:").count(), 1, "the slate's one variant: {multivariant}");
+    let (status, variant) = get(&url.replace("index.m3u8", "index/0.m3u8")).await;
+    assert_eq!(status, 200, "{variant}");
+    let window = segments(&variant);
+    assert!(!window.is_empty(), "{variant}");
+    assert!(window.iter().all(|s| s.uri.contains("/slates/slate-30s/hls/720p/segment_")), "{window:#?}");
+    emulator.stop().await;
+}

@@ -179,9 +179,20 @@ impl Plan<'_> {
         source::dash(self.ctx.media, self.store, key, &self.output.source_group)
     }
 
-    /// The multivariant playlist: the variants of the first program's source.
+    /// The variants every source plays by: the first program's source's, or, on a channel with
+    /// no program to play, the filler slate's (which is what plays).
+    fn lead_variants(&self, slots: &[Slot]) -> Option<Vec<HlsVariant>> {
+        let first = slots.iter().filter_map(program_key).find_map(|key| self.hls_source(&key));
+        let slate = self.record.channel.filler_slate.as_ref();
+        let filler = slate.and_then(|s| {
+            Some(SourceKey { location: s.source_location_name.clone()?, vod: s.vod_source_name.clone()? })
+        });
+        first.or_else(|| filler.and_then(|key| self.hls_source(&key)))
+    }
+
+    /// The multivariant playlist: the variants of [`Self::lead_variants`].
     fn multivariant(&self) -> String {
-        let first = self.slots().iter().filter_map(program_key).find_map(|key| self.hls_source(&key));
+        let first = self.lead_variants(&self.slots());
         let variants: Vec<String> = first.unwrap_or_default().into_iter().map(|v| v.attributes).collect();
         hls::multivariant(&self.output.manifest_name, &variants)
     }
@@ -194,7 +205,7 @@ impl Plan<'_> {
             variants.get(n.min(variants.len().saturating_sub(1))).cloned()
         };
         let slots = self.slots();
-        let first = slots.iter().filter_map(program_key).find_map(|key| self.hls_source(&key));
+        let first = self.lead_variants(&slots);
         if first.is_some_and(|v| n >= v.len()) {
             return Err(PlaybackError::NotFound(format!("output {} has no variant {n}", self.output.manifest_name)));
         }
