@@ -1,10 +1,14 @@
-//! Cold start: a release binary started as Lambda starts it, timed from process start to its
-//! first `next` (init) and to its first response, with its peak RSS.
+//! Cold start: a function started as Lambda starts it (a release binary, or Python through
+//! awslambdaric), timed from process start to its first `next` (init) and to its first
+//! response, with its peak RSS and the calls the emulator answered for it. Rust and Python go
+//! through this same code, so their figures compare.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use mediatailor_local::Emulator;
 use serde_json::Value;
 use std::process::Command;
 
@@ -22,9 +26,13 @@ const START_BOUND: Duration = Duration::from_secs(20);
 pub struct Target {
     /// The function's name (`AWS_LAMBDA_FUNCTION_NAME`).
     pub name: String,
-    /// The release binary.
-    pub bin: PathBuf,
-    /// Its settings, beside the Lambda environment.
+    /// The program started: the release binary, or the venv's Python.
+    pub program: PathBuf,
+    /// Its arguments (none for a binary; `-m awslambdaric MODULE.handler` for Python).
+    pub args: Vec<String>,
+    /// Its working folder (Lambda's task root), when it matters.
+    pub dir: Option<PathBuf>,
+    /// Its settings, beside the Lambda environment (they override it).
     pub env: Vec<(String, String)>,
     /// The event it is invoked with.
     pub event: Value,
@@ -33,7 +41,7 @@ pub struct Target {
 }
 
 /// One start.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Sample {
     /// Process start to the first `GET /runtime/invocation/next`.
     pub init: Duration,
@@ -41,7 +49,12 @@ pub struct Sample {
     pub response: Duration,
     /// Peak RSS (`VmHWM`) once the response was sent, KiB.
     pub peak_kib: u64,
+    /// Calls the emulator answered from spawn to the second `next`, per operation.
+    pub calls: Calls,
 }
+
+/// Calls per operation.
+pub type Calls = BTreeMap<String, u64>;
 
 /// The medians over several starts.
 #[derive(Debug, Clone)]
@@ -52,6 +65,17 @@ pub struct Measured {
     pub response: Duration,
     /// Median peak RSS, KiB.
     pub peak_kib: u64,
+    /// The calls of the last measured start.
+    pub calls: Calls,
+    /// Whether every measured start made the same calls.
+    pub calls_same: bool,
+}
+
+impl Target {
+    /// A release binary, started as the `provided.al2023` runtime starts `bootstrap`.
+    pub fn binary(name: &str, bin: PathBuf, env: Vec<(String, String)>, event: Value, event_label: String) -> Self {
+        Self { name: name.to_owned(), program: bin, args: Vec::new(), dir: None, env, event, event_label }
+    }
 }
 
 /// The median of `values` (the lower middle one for an even count).
@@ -60,21 +84,34 @@ pub fn median<T: Copy + Ord>(values: &mut [T]) -> Option<T> {
     values.get(values.len().saturating_sub(1) / 2).copied()
 }
 
-/// Starts `target` once unmeasured, then `runs` times, and returns the medians.
-pub async fn measure(target: &Target, runs: usize, scratch: &Path) -> Result<Measured> {
-    once(target, scratch).await?;
+/// Starts `target` once unmeasured, then `runs` times, and returns the medians. `prepare` runs
+/// before each start, untimed (e.g. to delete what the last start created, so every start does
+/// the same work); `emulator` counts the calls of each start.
+pub async fn measure(
+    target: &Target,
+    runs: usize,
+    scratch: &Path,
+    emulator: Option<&Emulator>,
+    prepare: impl AsyncFn() -> Result<()>,
+) -> Result<Measured> {
+    prepare().await?;
+    once(target, scratch, emulator).await?;
     let mut samples = Vec::with_capacity(runs);
     for _ in 0..runs {
-        samples.push(once(target, scratch).await?);
+        prepare().await?;
+        samples.push(once(target, scratch, emulator).await?);
     }
     let mut init: Vec<Duration> = samples.iter().map(|s| s.init).collect();
     let mut response: Vec<Duration> = samples.iter().map(|s| s.response).collect();
     let mut peak: Vec<u64> = samples.iter().map(|s| s.peak_kib).collect();
     let none = || BenchError::step(format!("{}: no start was measured", target.name));
+    let calls = samples.last().map(|s| s.calls.clone()).unwrap_or_default();
     Ok(Measured {
         init: median(&mut init).ok_or_else(none)?,
         response: median(&mut response).ok_or_else(none)?,
         peak_kib: median(&mut peak).ok_or_else(none)?,
+        calls_same: samples.iter().all(|s| s.calls == calls),
+        calls,
     })
 }
 
@@ -107,23 +144,37 @@ fn lambda_env(name: &str, runtime_api: &str, home: &Path) -> Vec<(String, String
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
 }
 
-async fn once(target: &Target, scratch: &Path) -> Result<Sample> {
-    if !target.bin.is_file() {
-        return Err(BenchError::Missing(target.bin.clone()));
+/// The process Lambda would start: a clean environment, the Lambda variables, then the target's.
+fn command(target: &Target, runtime_api: &str, scratch: &Path, log: std::fs::File) -> Command {
+    let mut command = Command::new(&target.program);
+    if let Some(dir) = &target.dir {
+        command.current_dir(dir);
     }
-    let mut api = RuntimeApi::start(&target.name, &target.event).await?;
-    let log_path = scratch.join(format!("{}.log", target.name));
-    let log = std::fs::File::create(&log_path).map_err(BenchError::io("creating the function's log"))?;
-    let mut command = Command::new(&target.bin);
     command
+        .args(&target.args)
         .env_clear()
-        .envs(lambda_env(&target.name, &api.host_port(), scratch))
+        .envs(lambda_env(&target.name, runtime_api, scratch))
         .envs(target.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log);
+    command
+}
+
+async fn once(target: &Target, scratch: &Path, emulator: Option<&Emulator>) -> Result<Sample> {
+    if !target.program.is_file() {
+        return Err(BenchError::Missing(target.program.clone()));
+    }
+    let mut api = RuntimeApi::start(&target.name, &target.event).await?;
+    let program = target.program.file_name().unwrap_or_default().to_string_lossy();
+    let log_path = scratch.join(format!("{}.{program}.log", target.name));
+    let log = std::fs::File::create(&log_path).map_err(BenchError::io("creating the function's log"))?;
+    let mut command = command(target, &api.host_port(), scratch, log);
+    if let Some(emulator) = emulator {
+        emulator.reset_call_counts();
+    }
     let started = Instant::now();
-    let mut child = Guard(command.spawn().map_err(BenchError::io(format!("starting {}", target.bin.display())))?);
+    let mut child = Guard(command.spawn().map_err(BenchError::io(format!("starting {}", target.program.display())))?);
     let pid = child.pid();
     let deadline = started + START_BOUND;
     let mut init = None;
@@ -147,7 +198,10 @@ async fn once(target: &Target, scratch: &Path) -> Result<Sample> {
                 let peak_kib = proc::status_kib(pid, "VmHWM")
                     .ok_or_else(|| BenchError::step(format!("cannot read /proc/{pid}/status")))?;
                 match (init, response) {
-                    (Some(init), Some(response)) => break Ok(Sample { init, response, peak_kib }),
+                    (Some(init), Some(response)) => {
+                        let calls = emulator.map(Emulator::call_counts).unwrap_or_default();
+                        break Ok(Sample { init, response, peak_kib, calls });
+                    }
                     _ => break Err(BenchError::step(format!("{}: a second next before a response", target.name))),
                 }
             }

@@ -18,10 +18,14 @@ use crate::throughput::{self, Throughput};
 pub const INIT_RATIO_TARGET: f64 = 1.5;
 /// Peak RSS under this many bytes.
 pub const PEAK_RSS_TARGET: u64 = 20_000_000;
-/// Binaries under this many bytes.
-pub const SIZE_TARGET: u64 = 10_000_000;
+/// Binaries of at most this many bytes (issue 20: 8 MB).
+pub const SIZE_TARGET: u64 = 8_000_000;
 /// At least this share of the ideal throughput.
 pub const THROUGHPUT_TARGET: f64 = 0.8;
+/// Python's first response at least this many times Rust's.
+pub const PYTHON_RESPONSE_TARGET: f64 = 30.0;
+/// Python's peak RSS at least this many times Rust's.
+pub const PYTHON_MEMORY_TARGET: f64 = 4.0;
 
 /// One binary's cold starts.
 pub struct ColdRow {
@@ -30,6 +34,19 @@ pub struct ColdRow {
     /// The medians, or why they could not be measured.
     pub measured: Result<Measured>,
 }
+
+/// The Python versions' cold starts.
+pub struct PythonRun {
+    /// The interpreter's version.
+    pub version: String,
+    /// Measured starts per function.
+    pub runs: usize,
+    /// One row per function with a Python version.
+    pub rows: Vec<ColdRow>,
+}
+
+/// The Python row, or why it did not run.
+pub type PythonResult = std::result::Result<PythonRun, String>;
 
 /// One binary's size.
 pub struct SizeRow {
@@ -51,6 +68,8 @@ pub struct Report {
     pub cold_runs: usize,
     /// Cold starts, hello-world first.
     pub cold: Vec<ColdRow>,
+    /// The Python versions' cold starts.
+    pub python: PythonResult,
     /// x86_64 release sizes.
     pub sizes: Vec<SizeRow>,
     /// The cargo-lambda arm64 output folder, or why there is none.
@@ -71,7 +90,7 @@ fn is_baseline(name: &str) -> bool {
     name == HELLO || name == HELLO_SDK || name == HELLO_SDK_ONE_BUNDLE
 }
 
-fn ms(duration: Duration) -> String {
+pub(crate) fn ms(duration: Duration) -> String {
     format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
 }
 
@@ -79,22 +98,32 @@ fn secs(duration: Duration) -> String {
     format!("{:.2} s", duration.as_secs_f64())
 }
 
-fn mb(bytes: u64) -> String {
+pub(crate) fn mb(bytes: u64) -> String {
     format!("{:.2} MB", bytes as f64 / 1e6)
 }
 
-fn verdict(met: bool) -> &'static str {
+pub(crate) fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "**not met**" }
 }
 
-fn one_line(text: &str) -> String {
+/// `Op n, Op n, ...`, or `none`.
+pub fn calls_list(calls: &crate::cold::Calls) -> String {
+    if calls.is_empty() {
+        return "none".to_owned();
+    }
+    calls.iter().map(|(op, n)| format!("{op} {n}")).collect::<Vec<_>>().join(", ")
+}
+
+pub(crate) fn one_line(text: &str) -> String {
     text.replace('\n', " ").replace('|', "\\|")
 }
 
 impl Report {
     /// How many measurements failed.
     pub fn failures(&self) -> usize {
+        let python = self.python.as_ref().map_or(0, |run| run.rows.iter().filter(|r| r.measured.is_err()).count());
         self.cold.iter().filter(|row| row.measured.is_err()).count()
+            + python
             + [self.ingest.is_err(), self.alerts.is_err(), self.scheduler.is_err(), self.emulator_load.is_err()]
                 .iter()
                 .filter(|failed| **failed)
@@ -129,6 +158,7 @@ impl Report {
         let _ = writeln!(out, "| Whole run, build included | {} |", secs(self.duration));
         let _ = writeln!(out);
         self.cold_section(&mut out);
+        self.python_section(&mut out);
         self.size_section(&mut out);
         self.throughput_section(&mut out);
         self.emulator_section(&mut out);
@@ -223,22 +253,25 @@ impl Report {
             .sizes
             .iter()
             .filter(|row| !is_baseline(&row.name))
-            .filter(|row| row.bytes.is_none_or(|bytes| bytes >= SIZE_TARGET))
+            .filter(|row| row.bytes.is_none_or(|bytes| bytes > SIZE_TARGET))
             .map(|row| format!("{} {}", row.name, row.bytes.map_or_else(|| "missing".into(), mb)))
             .collect();
         let _ = writeln!(
             out,
             "{}",
             line(
-                &format!("Binary size under {}", mb(SIZE_TARGET)),
+                &format!("Binary size at most {}", mb(SIZE_TARGET)),
                 &size_gaps,
-                "Every function links the MediaTailor, EventBridge and S3 SDK clients (`tailorflow_shared::AwsClients` \
-                 builds all three), the SDK's HTTPS stack (hyper, rustls and aws-lc-rs, whose C cryptography is \
-                 compiled in) and tracing-subscriber's JSON output; program-scheduler also keeps the HLS and DASH \
-                 parsers (m3u8-rs, dash-mpd-core) and its origin reader. The release profile already optimises for \
-                 size (`opt-level = \"z\"`, fat LTO, one codegen unit, stripped, S3 without `sigv4a`); what is left \
-                 is building only the clients each function uses (cargo features on tailorflow-shared, with each \
-                 function built on its own so that features do not unify)."
+                "Each function links only the SDK clients it calls (tailorflow-shared's cargo features, each \
+                 function built on its own): MediaTailor with S3 (vod-source-ingest, program-scheduler, channel-guide) \
+                 or with EventBridge (alert-publisher, playback-config-api). Every one also links aws-config's \
+                 credential chain (its STS client included), the SDK's HTTPS stack (hyper, rustls and aws-lc-rs, whose \
+                 C cryptography is compiled in) and tracing-subscriber's JSON output; program-scheduler also keeps the \
+                 HLS and DASH parsers (m3u8-rs, and dash-mpd-core with its regex engine) and its origin reader. The \
+                 release profile already optimises for size (`opt-level = \"z\"`, fat LTO, one codegen unit, stripped, \
+                 S3 without `sigv4a`, dash-mpd-core without `scte35`); the levers left are in the dependencies: a DASH \
+                 reader without dash-mpd-core for program-scheduler, and rustls on ring rather than aws-lc-rs (which \
+                 gives up post-quantum key exchange) for all."
             )
         );
         let _ = writeln!(
@@ -257,12 +290,14 @@ impl Report {
                 Ok(t) => writeln!(
                     out,
                     "- {name} at ≥ {THROUGHPUT_TARGET} of its ideal: **not met** ({:.2}); the time beyond the ideal is \
-                     the per-call cost of the SDK and the emulator on top of the injected latency.",
-                    t.ratio()
+                     the per-call cost of the SDK and the emulator on top of the injected latency{}.",
+                    t.ratio(),
+                    if t.calls.contains_key("ListObjectsV2") { crate::versus::S3_LISTING } else { "" }
                 ),
                 Err(err) => writeln!(out, "- {name}: **not measured**: {}", one_line(&err.to_string())),
             };
         }
+        self.python_targets(out);
         let _ = writeln!(out);
     }
 
@@ -334,9 +369,34 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "\nprogram-scheduler and alert-publisher run with `MAX_REQUESTS_PER_SECOND=100` here (default 8), so their \
-             first response is not their own pacing of MediaTailor calls; init does not depend on it.\n"
+            "\nprogram-scheduler, alert-publisher and channel-guide run with `MAX_REQUESTS_PER_SECOND=100` here \
+             (default 8), so their first response is not their own pacing of MediaTailor calls; init does not depend \
+             on it.\n"
         );
+        self.calls_list(out);
+    }
+
+    fn calls_list(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "Calls each function made in one start, as mediatailor-local counted them (before each start the bench \
+             undoes, untimed, what the last one did: vod-source-ingest's VOD source is deleted, so each start ingests \
+             a new package; channel-guide's guides are deleted, so each start writes them):\n"
+        );
+        for row in self.cold.iter().filter(|row| !is_baseline(&row.target.name)) {
+            let Ok(m) = &row.measured else { continue };
+            let total: u64 = m.calls.values().sum();
+            let per_asset = if row.target.name == "vod-source-ingest" {
+                format!(" = {total} calls per asset (the event names one asset)")
+            } else {
+                String::new()
+            };
+            let same = if m.calls_same { "" } else { " (the calls varied between starts: the last start's)" };
+            let noun = if total == 1 { "call" } else { "calls" };
+            let _ =
+                writeln!(out, "- `{}`: {} ({total} {noun}){per_asset}{same}.", row.target.name, calls_list(&m.calls));
+        }
+        let _ = writeln!(out);
     }
 
     fn size_section(&self, out: &mut String) {
@@ -345,8 +405,10 @@ impl Report {
         let _ = writeln!(
             out,
             "x86_64: `target/release/<bin>` built by the bench with the workspace release profile (`opt-level = \"z\"`, \
-             fat LTO, one codegen unit, `strip = true`); *stripped* is read from the ELF section table. arm64: \
-             `cargo lambda build --release --arm64`{}. Target: under {} each.\n",
+             fat LTO, one codegen unit, `strip = true`), each function by its own `cargo build --release -p NAME` so \
+             that only the SDK clients it uses are linked (tailorflow-shared's features do not unify across \
+             functions); *stripped* is read from the ELF section table. arm64: \
+             `cargo lambda build --release --arm64`{}. Target: at most {} each.\n",
             match &self.arm64 {
                 Ok(_) => String::new(),
                 Err(reason) => format!(" — {reason}"),
@@ -370,7 +432,7 @@ impl Report {
             };
             let (size, target) = match row.bytes {
                 Some(bytes) if is_baseline(&row.name) => (mb(bytes), "baseline".to_owned()),
-                Some(bytes) => (mb(bytes), verdict(bytes < SIZE_TARGET).to_owned()),
+                Some(bytes) => (mb(bytes), verdict(bytes <= SIZE_TARGET).to_owned()),
                 None => ("missing".into(), "**not measured**".into()),
             };
             let _ = writeln!(out, "| `{}` | {size} | {stripped} | {arm64} | {target} |", row.name);

@@ -1,10 +1,12 @@
-//! What the emulator must hold: generated media, source locations, VOD sources and channels.
+//! What the emulator must hold: generated media, source locations, VOD sources and channels,
+//! so that each function's run does its real work instead of finding nothing to do.
 
 use std::path::Path;
 
 use aws_sdk_mediatailor::Client;
 use aws_sdk_mediatailor::types::{
-    HlsPlaylistSettings, HttpConfiguration, HttpPackageConfiguration, PlaybackMode, RequestOutputItem, Type,
+    HlsPlaylistSettings, HttpConfiguration, HttpPackageConfiguration, PlaybackMode, RelativePosition,
+    RequestOutputItem, ScheduleConfiguration, Transition, Type,
 };
 use futures::StreamExt;
 
@@ -158,4 +160,58 @@ where
     let results: Vec<Result<(), String>> =
         futures::stream::iter(0..count).map(&call).buffer_unordered(SETUP_CONCURRENCY).collect().await;
     results.into_iter().collect()
+}
+
+/// Copies the folder `from` into `to`, recursively: a private media folder the emulator may
+/// write into (channel-guide's guides) without touching the sample media.
+pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(BenchError::io(format!("creating {}", to.display())))?;
+    let entries = std::fs::read_dir(from).map_err(BenchError::io(format!("reading {}", from.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(BenchError::io(format!("reading {}", from.display())))?;
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().map_err(BenchError::io(format!("reading {}", entry.path().display())))?;
+        if kind.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .map_err(BenchError::io(format!("copying {}", entry.path().display())))?;
+        }
+    }
+    Ok(())
+}
+
+/// A LOOP channel `name` tagged `tailorflow:managed=true` (so channel-guide guides it), playing
+/// the VOD source `vod` of `location` as its one program, started.
+pub async fn guided_channel(mt: &Client, name: &str, location: &str, vod: &str) -> Result<()> {
+    let output = RequestOutputItem::builder()
+        .manifest_name("index")
+        .source_group("hls")
+        .hls_playlist_settings(HlsPlaylistSettings::builder().manifest_window_seconds(60).build())
+        .build()
+        .map_err(|e| failed("a guided channel")(e.to_string()))?;
+    mt.create_channel()
+        .channel_name(name)
+        .playback_mode(PlaybackMode::Loop)
+        .outputs(output)
+        .tags("tailorflow:managed", "true")
+        .send()
+        .await
+        .map_err(|e| failed("a guided channel")(format!("{e:?}")))?;
+    let transition = Transition::builder()
+        .r#type("RELATIVE")
+        .relative_position(RelativePosition::AfterProgram)
+        .build()
+        .map_err(|e| failed("a program")(e.to_string()))?;
+    mt.create_program()
+        .channel_name(name)
+        .program_name(format!("{name}-{vod}"))
+        .source_location_name(location)
+        .vod_source_name(vod)
+        .schedule_configuration(ScheduleConfiguration::builder().transition(transition).build())
+        .send()
+        .await
+        .map_err(|e| failed("a program")(format!("{e:?}")))?;
+    mt.start_channel().channel_name(name).send().await.map_err(|e| failed("starting a channel")(format!("{e:?}")))?;
+    Ok(())
 }

@@ -166,7 +166,7 @@ pub async fn vod_source_ingest(media: &Path) -> Result<Throughput> {
 }
 
 /// Posts alerts to the emulator's unsigned test endpoint.
-async fn inject_alerts(emulator: &Emulator, alerts: &[Value]) -> Result<()> {
+pub(crate) async fn inject_alerts(emulator: &Emulator, alerts: &[Value]) -> Result<()> {
     let body = serde_json::to_string(alerts).map_err(BenchError::step)?;
     let request = format!(
         "POST /_local/alerts HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
