@@ -290,9 +290,8 @@ impl Report {
                 Ok(t) => writeln!(
                     out,
                     "- {name} at ≥ {THROUGHPUT_TARGET} of its ideal: **not met** ({:.2}); the time beyond the ideal is \
-                     the per-call cost of the SDK and the emulator on top of the injected latency{}.",
+                     the per-call cost of the SDK and the emulator on top of the injected latency.",
                     t.ratio(),
-                    if t.calls.contains_key("ListObjectsV2") { crate::versus::S3_LISTING } else { "" }
                 ),
                 Err(err) => writeln!(out, "- {name}: **not measured**: {}", one_line(&err.to_string())),
             };

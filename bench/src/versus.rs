@@ -156,10 +156,6 @@ fn line(what: &str, pairs: &[Pair], gaps: &[&Pair], ratio: fn(&Pair) -> f64, cau
     format!("- {what}: **not met** for {}.", gaps.join("; "))
 }
 
-/// Why a listing of mediatailor-local's S3 is slow, whatever its prefix.
-pub(crate) const S3_LISTING: &str = " (mediatailor-local's S3, s3s-fs 0.14, walks the whole bucket folder for every \
-     ListObjectsV2 and filters by prefix afterwards, so one asset's listing reads every folder of the bucket)";
-
 /// Why a first response is not far enough ahead: how much of each is init, and how much the
 /// handling of the same calls, which both versions wait for alike (the emulator's answers, and
 /// any pacing the settings ask for).
@@ -167,7 +163,7 @@ fn response_cause(pair: &Pair) -> String {
     let handling = |m: &Measured| m.response.saturating_sub(m.init);
     format!(
         "Rust's {} is {} init and {} handling its {} calls; Python's {} is {} init and {} handling the same calls. \
-         Both wait on the emulator's answers to those calls, which bounds the ratio{}; init alone is {:.1}× quicker",
+         Both wait on the emulator's answers to those calls, which bounds the ratio; init alone is {:.1}× quicker",
         ms(pair.rust.response),
         ms(pair.rust.init),
         ms(handling(pair.rust)),
@@ -175,7 +171,6 @@ fn response_cause(pair: &Pair) -> String {
         ms(pair.python.response),
         ms(pair.python.init),
         ms(handling(pair.python)),
-        if pair.rust.calls.contains_key("ListObjectsV2") { S3_LISTING } else { "" },
         pair.init_ratio()
     )
 }

@@ -21,6 +21,7 @@ use s3s::service::{S3Service, S3ServiceBuilder};
 use crate::{EmulatorError, wire};
 
 mod keys;
+mod listing;
 mod safe_fs;
 
 /// The largest object the emulator accepts in one upload.

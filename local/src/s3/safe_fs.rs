@@ -9,6 +9,7 @@ use s3s::dto::*;
 use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
 
 use super::keys::{self, RESERVED_DIR};
+use super::listing;
 
 /// s3s-fs with keys kept safe.
 pub(crate) struct SafeFs {
@@ -180,27 +181,18 @@ impl S3 for SafeFs {
 
     async fn list_objects_v2(&self, req: S3Request<ListObjectsV2Input>) -> S3Result<S3Response<ListObjectsV2Output>> {
         let bucket_dir = self.bucket_dir(&req.input.bucket);
-        if !bucket_dir.join(RESERVED_DIR).is_dir() {
+        if !bucket_dir.is_dir() {
+            // s3s-fs answers what is wrong with the bucket.
             return self.inner.list_objects_v2(req).await;
         }
-        // Mapped keys exist: list everything, name the mapped ones, then page as s3s-fs would.
-        let input = req.input.clone();
-        let everything = ListObjectsV2Input {
-            continuation_token: None,
-            delimiter: None,
-            prefix: None,
-            start_after: None,
-            max_keys: Some(i32::MAX),
-            ..input.clone()
-        };
-        let answer = self.inner.list_objects_v2(req.map_input(|_| everything)).await?;
-        let reserved = format!("{RESERVED_DIR}/");
-        let mut objects: BTreeMap<String, Object> = BTreeMap::new();
-        for object in answer.output.contents.clone().into_iter().flatten() {
-            if let Some(key) = object.key.clone().filter(|k| !k.starts_with(&reserved)) {
-                objects.insert(key, object);
-            }
-        }
+        // Only the prefix's folder is read, the mapped keys named, then paged as s3s-fs would.
+        let input = req.input;
+        let prefix = input.prefix.as_deref().unwrap_or("").trim_start_matches('/').to_owned();
+        let dir = bucket_dir.clone();
+        let mut objects = tokio::task::spawn_blocking(move || listing::objects_under(&dir, &prefix))
+            .await
+            .map_err(|e| s3_error!(InternalError, "listing stopped: {e}"))?
+            .map_err(|e| s3_error!(InternalError, "cannot list the bucket folder: {e}"))?;
         for (key, file) in keys::mapped_objects(&bucket_dir) {
             let metadata = std::fs::metadata(&file).map_err(|e| s3_error!(InternalError, "{e}"))?;
             let object = Object {
@@ -211,7 +203,7 @@ impl S3 for SafeFs {
             };
             objects.insert(key, object);
         }
-        Ok(answer.map_output(|_| page(objects, input)))
+        Ok(S3Response::new(page(objects, input)))
     }
 
     async fn create_multipart_upload(
