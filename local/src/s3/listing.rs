@@ -41,17 +41,21 @@ pub(crate) fn objects_under(bucket_dir: &Path, prefix: &str) -> io::Result<BTree
                     queue.push((entry.path(), format!("{key}/")));
                 }
             } else if key.starts_with(prefix) {
-                let object = Object {
-                    key: Some(key.clone()),
-                    last_modified: metadata.modified().ok().map(Timestamp::from),
-                    size: i64::try_from(metadata.len()).ok(),
-                    ..Default::default()
-                };
-                objects.insert(key, object);
+                objects.insert(key.clone(), object(key, &metadata));
             }
         }
     }
     Ok(objects)
+}
+
+/// A listed object: its key, size and modification time, from its file's metadata.
+pub(crate) fn object(key: String, metadata: &std::fs::Metadata) -> Object {
+    Object {
+        key: Some(key),
+        last_modified: metadata.modified().ok().map(Timestamp::from),
+        size: i64::try_from(metadata.len()).ok(),
+        ..Default::default()
+    }
 }
 
 /// The folder part of `prefix` (ending in `/`), or empty when it has none or an unsafe segment.

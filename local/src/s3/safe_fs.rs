@@ -195,13 +195,7 @@ impl S3 for SafeFs {
             .map_err(|e| s3_error!(InternalError, "cannot list the bucket folder: {e}"))?;
         for (key, file) in keys::mapped_objects(&bucket_dir) {
             let metadata = std::fs::metadata(&file).map_err(|e| s3_error!(InternalError, "{e}"))?;
-            let object = Object {
-                key: Some(key.clone()),
-                last_modified: metadata.modified().ok().map(Timestamp::from),
-                size: i64::try_from(metadata.len()).ok(),
-                ..Default::default()
-            };
-            objects.insert(key, object);
+            objects.insert(key.clone(), listing::object(key, &metadata));
         }
         Ok(S3Response::new(page(objects, input)))
     }
