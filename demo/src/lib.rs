@@ -21,6 +21,8 @@ use aws_sdk_mediatailor::types::{
 };
 use lambda_http::RequestExt;
 use serde_json::{Value, json};
+use tailorflow_shared::aws::mediatailor;
+use tailorflow_shared::rate::RateLimiter;
 use tailorflow_shared::{AwsCallError, AwsClients, ClientSettings, EnvReader};
 use vod_source_ingest::IngestEvent;
 
@@ -262,14 +264,10 @@ async fn ingest(clients: &AwsClients, out: &mut String) -> Result<(), DemoError>
         "   backfill of s3://{BUCKET}: {assets} assets reconciled in {invocations} invocation(s), {created} VOD sources created"
     );
     let mt = &clients.mediatailor;
-    let listed = mt
-        .list_vod_sources()
-        .source_location_name(LOCATION)
-        .send()
-        .await
-        .map_err(|e| AwsCallError::from_sdk("ListVodSources", &e))?;
+    // Every page, as the functions read them (a burst of 100 leaves the demo unpaced).
+    let listed = mediatailor::list_vod_sources(mt, &RateLimiter::per_second(100), LOCATION).await?;
     let _ = writeln!(out, "   {:<24} {:<12} paths", "VOD source", "packages");
-    for source in listed.items() {
+    for source in &listed {
         let packages = source.http_package_configurations();
         let kinds: Vec<&str> = packages.iter().map(|p| p.r#type().as_str()).collect();
         let paths: Vec<&str> = packages.iter().map(|p| p.path()).collect();
