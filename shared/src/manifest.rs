@@ -797,6 +797,33 @@ mod tests {
         }
     }
 
+    #[test]
+    fn dash_durations_too_long_for_seconds_are_errors() {
+        // dash-mpd-core sums these unchecked: each overflows a u64 of seconds.
+        for duration in [
+            "PT9999999999999999H",
+            "P584942417356Y",
+            "P1W99999999999999999999D",
+            "PT18446744073709551616S",
+            "PT&#57;999999999999999H",
+            "P99999999999999999Ygarbage",
+        ] {
+            let mpd = format!(r#"{MPD_HEAD} mediaPresentationDuration="{duration}"><Period/></MPD>"#);
+            assert_eq!(
+                parse_dash(mpd.as_bytes()),
+                Err(ManifestError::Dash(format!("duration {:?} is too long", duration.replace("&#57;", "9")))),
+                "{duration}"
+            );
+            let on_a_period = format!(r#"{MPD_HEAD}><Period start="PT0S" duration="{duration}"/></MPD>"#);
+            assert!(matches!(parse_dash(on_a_period.as_bytes()), Err(ManifestError::Dash(_))), "{duration}");
+        }
+        // The largest that fits, and others the guard must leave to the parser.
+        for (duration, ms) in [("PT18446744073709551615S", u64::MAX), ("P1Y2M3W4DT5H6M7.5S", 38_898_367_500)] {
+            let mpd = format!(r#"{MPD_HEAD} mediaPresentationDuration="{duration}"><Period/></MPD>"#);
+            assert_eq!(parse_dash(mpd.as_bytes()).unwrap().duration_ms, Some(ms), "{duration}");
+        }
+    }
+
     /// The sample media folder (local/media), whose durations local/media/README.md states.
     mod sample_media {
         use super::super::*;

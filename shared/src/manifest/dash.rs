@@ -55,6 +55,7 @@ pub fn parse_dash(bytes: &[u8]) -> Result<DashManifest, ManifestError> {
     if !root_is_mpd(text.as_bytes()) {
         return Err(ManifestError::NotDash);
     }
+    check_xs_durations(text)?;
     let mpd = dash_mpd_core::parse(text).map_err(|e| match e {
         dash_mpd_core::DashMpdError::Parsing(msg) => ManifestError::Dash(msg),
         other => ManifestError::Dash(other.to_string()),
@@ -96,6 +97,97 @@ pub fn parse_dash(bytes: &[u8]) -> Result<DashManifest, ManifestError> {
         .collect();
 
     Ok(DashManifest { duration_ms, timeline, representations })
+}
+
+/// The attributes dash-mpd-core reads as `xs:duration` (by local name, on any element).
+const XS_DURATION_ATTRIBUTES: [&str; 11] = [
+    "mediaPresentationDuration",
+    "minimumUpdatePeriod",
+    "minBufferTime",
+    "timeShiftBufferDepth",
+    "suggestedPresentationDelay",
+    "maxSegmentDuration",
+    "maxSubsegmentDuration",
+    "start",
+    "duration",
+    "starttime",
+    "skipAfter",
+];
+
+/// Refuses an `xs:duration` attribute whose seconds do not fit in a `u64`.
+///
+/// dash-mpd-core 0.1 adds the fields of an `xs:duration` with unchecked arithmetic, so
+/// `PT9999999999999999H` overflows: a panic where overflow checks are on, a wrapped, wrong
+/// duration where they are off. This pass reads the attributes as the parser will (unescaped)
+/// and applies the same prefix grammar with checked arithmetic, before the parser sees them.
+fn check_xs_durations(text: &str) -> Result<(), ManifestError> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    loop {
+        let element = match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => e,
+            Ok(Event::Eof) => return Ok(()),
+            Ok(_) => continue,
+            // Malformed XML is the parser's to report, with its own message.
+            Err(_) => return Ok(()),
+        };
+        for attribute in element.attributes().flatten() {
+            if !XS_DURATION_ATTRIBUTES.contains(&attribute.key.local_name().as_ref()) {
+                continue;
+            }
+            let Ok(value) = attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0) else { continue };
+            if xs_duration_overflows(&value) {
+                return Err(ManifestError::Dash(format!("duration {value:?} is too long")));
+            }
+        }
+    }
+}
+
+/// Whether `value`, read with dash-mpd-core's `xs:duration` grammar (`^[+-]?P(nY)?(nM)?(nW)?(nD)?`
+/// `(T(nH)?(nM)?(n[.n]S)?)?`, a prefix match), adds up to more seconds than a `u64` holds.
+fn xs_duration_overflows(value: &str) -> bool {
+    let rest = value.strip_prefix(['+', '-']).unwrap_or(value);
+    let Some(mut rest) = rest.strip_prefix('P') else { return false };
+    // One `digits` + `unit` group: its number when present, and the rest after it.
+    let group = |rest: &str, unit: char| -> Option<(Option<u64>, usize)> {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || !rest[digits..].starts_with(unit) {
+            return Some((None, 0));
+        }
+        // More digits than a u64 holds is an overflow too.
+        rest[..digits].parse::<u64>().ok().map(|n| (Some(n), digits + 1))
+    };
+    let mut seconds: Option<u64> = Some(0);
+    let mut add = |n: Option<u64>, unit_seconds: u64| {
+        if let Some(n) = n {
+            seconds = seconds.and_then(|s| s.checked_add(n.checked_mul(unit_seconds)?));
+        }
+    };
+    for (unit, unit_seconds) in [('Y', 365 * 86_400), ('M', 30 * 86_400), ('W', 7 * 86_400), ('D', 86_400)] {
+        let Some((n, used)) = group(rest, unit) else { return true };
+        add(n, unit_seconds);
+        rest = &rest[used..];
+    }
+    if let Some(mut time) = rest.strip_prefix('T') {
+        for (unit, unit_seconds) in [('H', 3_600), ('M', 60)] {
+            let Some((n, used)) = group(time, unit) else { return true };
+            add(n, unit_seconds);
+            time = &time[used..];
+        }
+        let digits = time.bytes().take_while(u8::is_ascii_digit).count();
+        let after = &time[digits..];
+        let fraction = after
+            .strip_prefix(['.', ','])
+            .map_or(0, |f| 1 + f.bytes().take_while(u8::is_ascii_digit).count());
+        let has_fraction_digits = fraction != 1;
+        if digits > 0 && has_fraction_digits && after[fraction.min(after.len())..].starts_with('S') {
+            match time[..digits].parse::<u64>() {
+                Ok(n) => add(Some(n), 1),
+                Err(_) => return true,
+            }
+        }
+    }
+    seconds.is_none()
 }
 
 /// Rounds to the nearest millisecond.
