@@ -176,9 +176,8 @@ fn xs_duration_overflows(value: &str) -> bool {
         }
         let digits = time.bytes().take_while(u8::is_ascii_digit).count();
         let after = &time[digits..];
-        let fraction = after
-            .strip_prefix(['.', ','])
-            .map_or(0, |f| 1 + f.bytes().take_while(u8::is_ascii_digit).count());
+        let fraction =
+            after.strip_prefix(['.', ',']).map_or(0, |f| 1 + f.bytes().take_while(u8::is_ascii_digit).count());
         let has_fraction_digits = fraction != 1;
         if digits > 0 && has_fraction_digits && after[fraction.min(after.len())..].starts_with('S') {
             match time[..digits].parse::<u64>() {
