@@ -8,8 +8,9 @@
 //! bundle file, 1.0 ms for hello-world alone). This is the same client (the same TLS provider,
 //! cipher suites, proxy settings from the environment and connection pool) without that eager
 //! step: the certificates are read once per process (rustls-native-certs, cached by the SDK),
-//! when the first call of the first invocation connects, which pays for them in its first
-//! response instead of in init.
+//! when the first HTTPS connection opens, which pays for them in its first response instead of
+//! in init. Requests to plain `http://` endpoints (mediatailor-local, a local origin) go through
+//! the same connector without TLS, so a process that talks only to an emulator never reads them.
 //!
 //! Compiled-in roots (webpki-roots) would avoid the read altogether but would stop honouring the
 //! host's store and `SSL_CERT_FILE` / `SSL_CERT_DIR`, and would age with the binary; reading the
@@ -108,69 +109,117 @@ fn tls_context(bundle: Option<&CaBundle>) -> TlsContext {
 }
 
 /// One connector as the SDK's default client builds it (aws-smithy-runtime's
-/// `default_https_client`), with `tls`. This is where the roots are read, once per process.
+/// `default_https_client`): with `tls`, the TLS one, where the roots are read (once per
+/// process); without, the same connector for plain `http://` only, which reads nothing.
 fn connector(
-    tls: &TlsContext,
+    tls: Option<&TlsContext>,
     settings: Option<&HttpConnectorSettings>,
     components: Option<&RuntimeComponents>,
 ) -> Connector {
-    let mut builder = Connector::builder().tls_provider(Provider::Rustls(CryptoMode::AwsLc)).tls_context(tls.clone());
+    let mut builder = Connector::builder();
     builder.set_connector_settings(settings.cloned());
     if let Some(components) = components {
         builder.set_sleep_impl(components.sleep_impl());
     }
     builder.set_proxy_config(Some(ProxyConfig::from_env()));
-    builder.build()
+    match tls {
+        Some(tls) => builder.tls_provider(Provider::Rustls(CryptoMode::AwsLc)).tls_context(tls.clone()).build(),
+        None => builder.build_http(),
+    }
 }
 
-/// The SDK's hyper client minus its eager first connector: `validate_base_client_config`, which
-/// the default client uses to load the roots while the SDK client is built, keeps the trait's
-/// default (nothing); connectors are built, and cached per settings, on first use.
-#[derive(Debug)]
-struct OnFirstConnection(SharedHttpClient);
+/// Whether `request` goes to a plain `http://` endpoint (mediatailor-local, a local origin).
+fn is_plain_http(request: &HttpRequest) -> bool {
+    request.uri().get(..7).is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+}
 
-impl HttpClient for OnFirstConnection {
+/// The SDK's hyper client, in two: one for `http://` endpoints, one (TLS) for the rest, each
+/// building its connectors (cached per settings) on the first request that needs it. So the
+/// roots are read on the first HTTPS connection, and never by a process that only talks to an
+/// emulator. `validate_base_client_config`, which the SDK's default client uses to load the
+/// roots while the SDK client is built, keeps the trait's default (nothing).
+#[derive(Debug)]
+struct ByScheme {
+    plain: SharedHttpClient,
+    tls: SharedHttpClient,
+}
+
+impl HttpClient for ByScheme {
     fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
-        self.0.http_connector(settings, components)
+        SharedHttpConnector::new(SchemeConnector {
+            plain: self.plain.clone(),
+            tls: self.tls.clone(),
+            settings: settings.clone(),
+            components: components.clone(),
+        })
     }
 
     fn connector_metadata(&self) -> Option<ConnectorMetadata> {
-        self.0.connector_metadata()
+        self.tls.connector_metadata()
     }
 }
 
-/// The HTTPS client for the SDK clients: nothing is read until the first connection.
-pub fn client(bundle: Option<&CaBundle>) -> SharedHttpClient {
-    let tls = tls_context(bundle);
-    let hyper =
-        Builder::new().build_with_connector_fn(move |settings, components| connector(&tls, settings, components));
-    SharedHttpClient::new(OnFirstConnection(hyper))
+/// One attempt's connector: picks the client for the request's scheme when it is sent.
+#[derive(Debug)]
+struct SchemeConnector {
+    plain: SharedHttpClient,
+    tls: SharedHttpClient,
+    settings: HttpConnectorSettings,
+    components: RuntimeComponents,
 }
 
-/// A connector built on its first call, for plain HTTP(S) requests outside the SDK clients.
+impl HttpConnector for SchemeConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let client = if is_plain_http(&request) { &self.plain } else { &self.tls };
+        client.http_connector(&self.settings, &self.components).call(request)
+    }
+}
+
+/// The HTTPS client for the SDK clients: nothing is read until the first HTTPS connection.
+pub fn client(bundle: Option<&CaBundle>) -> SharedHttpClient {
+    let tls = tls_context(bundle);
+    SharedHttpClient::new(ByScheme {
+        plain: Builder::new().build_with_connector_fn(|settings, components| connector(None, settings, components)),
+        tls: Builder::new()
+            .build_with_connector_fn(move |settings, components| connector(Some(&tls), settings, components)),
+    })
+}
+
+/// A connector for plain HTTP(S) requests outside the SDK clients, each half built on the first
+/// request that needs it.
 struct Lazy {
     tls: TlsContext,
     settings: HttpConnectorSettings,
-    built: OnceLock<SharedHttpConnector>,
+    plain: OnceLock<SharedHttpConnector>,
+    secure: OnceLock<SharedHttpConnector>,
 }
 
 impl fmt::Debug for Lazy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lazy").field("settings", &self.settings).field("built", &self.built.get().is_some()).finish()
+        f.debug_struct("Lazy")
+            .field("settings", &self.settings)
+            .field("plain", &self.plain.get().is_some())
+            .field("secure", &self.secure.get().is_some())
+            .finish()
     }
 }
 
 impl HttpConnector for Lazy {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let connector =
-            self.built.get_or_init(|| SharedHttpConnector::new(connector(&self.tls, Some(&self.settings), None)));
+        let (cell, tls) = if is_plain_http(&request) { (&self.plain, None) } else { (&self.secure, Some(&self.tls)) };
+        let connector = cell.get_or_init(|| SharedHttpConnector::new(connector(tls, Some(&self.settings), None)));
         connector.call(request)
     }
 }
 
-/// A connector with `settings` (timeouts) that reads the roots on its first call.
+/// A connector with `settings` (timeouts) that reads the roots on its first HTTPS call.
 pub fn lazy_connector(settings: &HttpConnectorSettings, bundle: Option<&CaBundle>) -> SharedHttpConnector {
-    SharedHttpConnector::new(Lazy { tls: tls_context(bundle), settings: settings.clone(), built: OnceLock::new() })
+    SharedHttpConnector::new(Lazy {
+        tls: tls_context(bundle),
+        settings: settings.clone(),
+        plain: OnceLock::new(),
+        secure: OnceLock::new(),
+    })
 }
 
 #[cfg(test)]
@@ -201,6 +250,95 @@ mod tests {
         let garbled = ISRG_ROOT_X1.replacen("MIIF", "MIIG", 1);
         let garbled = CaBundle::read(file(&garbled).path()).unwrap_err();
         assert!(matches!(garbled, CaBundleError::Malformed { .. }), "{garbled}");
+    }
+
+    #[test]
+    fn only_http_urls_are_plain() {
+        let request = |uri: &str| {
+            let mut request = HttpRequest::empty();
+            request.set_uri(uri).unwrap();
+            request
+        };
+        assert!(is_plain_http(&request("http://127.0.0.1:4599/channels")));
+        assert!(is_plain_http(&request("HTTP://localhost/")));
+        assert!(!is_plain_http(&request("https://api.mediatailor.us-east-1.amazonaws.com/channels")));
+    }
+
+    /// Stands in for the TLS client: counts the connectors asked of it.
+    #[derive(Debug, Default)]
+    struct CountingTls(std::sync::atomic::AtomicUsize);
+
+    impl HttpClient for CountingTls {
+        fn http_connector(&self, _: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            SharedHttpConnector::new(NoTls)
+        }
+    }
+
+    #[derive(Debug)]
+    struct NoTls;
+
+    impl HttpConnector for NoTls {
+        fn call(&self, _: HttpRequest) -> HttpConnectorFuture {
+            HttpConnectorFuture::ready(Err(aws_smithy_runtime_api::client::result::ConnectorError::other(
+                "no TLS in this test".into(),
+                None,
+            )))
+        }
+    }
+
+    #[tokio::test]
+    async fn plain_http_never_asks_for_the_tls_client() {
+        use aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buffer = [0u8; 1024];
+            let _ = stream.read(&mut buffer).await.unwrap();
+            stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await.unwrap();
+        });
+        let tls = Arc::new(CountingTls::default());
+        let client = ByScheme {
+            plain: Builder::new().build_with_connector_fn(|settings, components| connector(None, settings, components)),
+            tls: SharedHttpClient::new(ArcClient(tls.clone())),
+        };
+        let components = RuntimeComponentsBuilder::for_tests()
+            .with_time_source(Some(aws_smithy_async::time::SystemTimeSource::new()))
+            .with_sleep_impl(Some(aws_smithy_async::rt::sleep::TokioSleep::new()))
+            .build()
+            .unwrap();
+        let connector = client.http_connector(&HttpConnectorSettings::default(), &components);
+        let mut request = HttpRequest::empty();
+        request.set_uri(format!("http://127.0.0.1:{port}/")).unwrap();
+        let response = tokio::time::timeout(std::time::Duration::from_secs(10), connector.call(request))
+            .await
+            .expect("the local server answers")
+            .expect("a plain HTTP response");
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(tls.0.load(std::sync::atomic::Ordering::SeqCst), 0, "the TLS client was not asked");
+
+        let mut request = HttpRequest::empty();
+        request.set_uri(format!("https://127.0.0.1:{port}/")).unwrap();
+        let refused = client.http_connector(&HttpConnectorSettings::default(), &components).call(request).await;
+        assert!(refused.is_err(), "the stand-in TLS client refuses");
+        assert_eq!(tls.0.load(std::sync::atomic::Ordering::SeqCst), 1, "HTTPS goes to the TLS client");
+    }
+
+    /// Shares one test client between the assertion and `SharedHttpClient`.
+    #[derive(Debug)]
+    struct ArcClient(Arc<CountingTls>);
+
+    impl HttpClient for ArcClient {
+        fn http_connector(
+            &self,
+            settings: &HttpConnectorSettings,
+            components: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            self.0.http_connector(settings, components)
+        }
     }
 
     #[test]
