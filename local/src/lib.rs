@@ -200,6 +200,13 @@ impl Emulator {
         });
         let router = server::router(app.clone());
         let (tx, rx) = oneshot::channel::<()>();
+        // Without TCP_NODELAY a response whose body is written after its headers (S3's streamed
+        // GetObject) waits for the client's delayed ACK: about 40 ms per call on Linux loopback.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |stream: &mut tokio::net::TcpStream| {
+            if let Err(err) = stream.set_nodelay(true) {
+                tracing::debug!(error = %err, "TCP_NODELAY not set on a connection");
+            }
+        });
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, router).with_graceful_shutdown(async {
                 let _ = rx.await;
