@@ -175,11 +175,16 @@ impl HttpConnector for SchemeConnector {
     }
 }
 
+/// The hyper client for plain `http://` requests.
+fn plain_client() -> SharedHttpClient {
+    Builder::new().build_with_connector_fn(|settings, components| connector(None, settings, components))
+}
+
 /// The HTTPS client for the SDK clients: nothing is read until the first HTTPS connection.
 pub fn client(bundle: Option<&CaBundle>) -> SharedHttpClient {
     let tls = tls_context(bundle);
     SharedHttpClient::new(ByScheme {
-        plain: Builder::new().build_with_connector_fn(|settings, components| connector(None, settings, components)),
+        plain: plain_client(),
         tls: Builder::new()
             .build_with_connector_fn(move |settings, components| connector(Some(&tls), settings, components)),
     })
@@ -264,9 +269,10 @@ mod tests {
         assert!(!is_plain_http(&request("https://api.mediatailor.us-east-1.amazonaws.com/channels")));
     }
 
-    /// Stands in for the TLS client: counts the connectors asked of it.
-    #[derive(Debug, Default)]
-    struct CountingTls(std::sync::atomic::AtomicUsize);
+    /// Stands in for the TLS client: counts the connectors asked of it (the count is shared
+    /// with the test through the `Arc`).
+    #[derive(Debug, Default, Clone)]
+    struct CountingTls(Arc<std::sync::atomic::AtomicUsize>);
 
     impl HttpClient for CountingTls {
         fn http_connector(&self, _: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
@@ -300,11 +306,8 @@ mod tests {
             let _ = stream.read(&mut buffer).await.unwrap();
             stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await.unwrap();
         });
-        let tls = Arc::new(CountingTls::default());
-        let client = ByScheme {
-            plain: Builder::new().build_with_connector_fn(|settings, components| connector(None, settings, components)),
-            tls: SharedHttpClient::new(ArcClient(tls.clone())),
-        };
+        let tls = CountingTls::default();
+        let client = ByScheme { plain: plain_client(), tls: SharedHttpClient::new(tls.clone()) };
         let components = RuntimeComponentsBuilder::for_tests()
             .with_time_source(Some(aws_smithy_async::time::SystemTimeSource::new()))
             .with_sleep_impl(Some(aws_smithy_async::rt::sleep::TokioSleep::new()))
@@ -325,20 +328,6 @@ mod tests {
         let refused = client.http_connector(&HttpConnectorSettings::default(), &components).call(request).await;
         assert!(refused.is_err(), "the stand-in TLS client refuses");
         assert_eq!(tls.0.load(std::sync::atomic::Ordering::SeqCst), 1, "HTTPS goes to the TLS client");
-    }
-
-    /// Shares one test client between the assertion and `SharedHttpClient`.
-    #[derive(Debug)]
-    struct ArcClient(Arc<CountingTls>);
-
-    impl HttpClient for ArcClient {
-        fn http_connector(
-            &self,
-            settings: &HttpConnectorSettings,
-            components: &RuntimeComponents,
-        ) -> SharedHttpConnector {
-            self.0.http_connector(settings, components)
-        }
     }
 
     #[test]
